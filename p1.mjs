@@ -1,0 +1,26 @@
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import pg from 'pg';
+const t0 = performance.now();
+const db = await PGlite.create({ extensions: { vector } });
+console.log('create ms', performance.now() - t0);
+await db.exec(`create extension if not exists vector;
+create role engram_app nologin;
+create table t (id int primary key, org_id uuid not null, v vector(3));
+alter table t enable row level security; alter table t force row level security;
+create policy p on t using (org_id = nullif(current_setting('app.current_org_id', true), '')::uuid) with check (org_id = nullif(current_setting('app.current_org_id', true), '')::uuid);
+grant select, insert, update, delete on t to engram_app;
+insert into t values (1, '00000000-0000-0000-0000-000000000001', '[1,2,3]'), (2, '00000000-0000-0000-0000-000000000002', '[1,2,4]');`);
+console.log(await db.query('select current_user, version()'));
+await db.transaction(async (tx) => {
+  await tx.query('set local role engram_app');
+  console.log('no org', (await tx.query('select * from t')).rows.length);
+  await tx.query(`select set_config('app.current_org_id', $1, true)`, ['00000000-0000-0000-0000-000000000001']);
+  console.log('org1', (await tx.query('select id, v <=> $1 as d from t', ['[1,2,3]'])).rows);
+});
+console.log('after', (await db.query('select current_user, current_setting($1, true) s', ['app.current_org_id'])).rows);
+const srv = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: 4 });
+await srv.start();
+const addr = srv.server?.address?.() ?? srv;
+console.log('addr', Object.keys(srv), srv.port);

@@ -1,0 +1,68 @@
+import { type QueryResult, type Row, type SqlClient, type SqlExecutor, toSqlError } from "../../db/ports.js";
+
+/** The subset of a pg-compatible connection both `pg` and Neon's driver provide. */
+export interface PgLikeConnection {
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+}
+
+/** The subset of a pg-compatible pool both `pg.Pool` and Neon's `Pool` provide. */
+export interface PgLikePool extends PgLikeConnection {
+  connect(): Promise<PgLikeConnection & { release(err?: Error | boolean): void }>;
+  end(): Promise<void>;
+}
+
+function executor(conn: PgLikeConnection): SqlExecutor {
+  return {
+    async query<T = Row>(text: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
+      try {
+        const res = await conn.query(text, params as unknown[]);
+        return { rows: res.rows as T[], rowCount: res.rowCount ?? res.rows.length };
+      } catch (err) {
+        throw toSqlError(err);
+      }
+    },
+    async exec(script: string): Promise<void> {
+      try {
+        // No parameters: the simple-query protocol runs multi-statement scripts.
+        await conn.query(script);
+      } catch (err) {
+        throw toSqlError(err);
+      }
+    },
+  };
+}
+
+/**
+ * SqlClient over any pg-compatible pool. A transaction pins one connection; a
+ * connection whose transaction failed mid-flight is discarded rather than reused.
+ */
+export function createPoolSqlClient(pool: PgLikePool): SqlClient {
+  return {
+    ...executor(pool),
+    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+      let conn: Awaited<ReturnType<PgLikePool["connect"]>>;
+      try {
+        conn = await pool.connect();
+      } catch (err) {
+        throw toSqlError(err);
+      }
+      let broken = false;
+      try {
+        await conn.query("BEGIN");
+        const result = await fn(executor(conn));
+        await conn.query("COMMIT");
+        return result;
+      } catch (err) {
+        try {
+          await conn.query("ROLLBACK");
+        } catch {
+          broken = true;
+        }
+        throw toSqlError(err);
+      } finally {
+        conn.release(broken);
+      }
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,38 @@
+import type { PGlite, Transaction } from "@electric-sql/pglite";
+import { type QueryResult, type Row, type SqlClient, type SqlExecutor, toSqlError } from "../../db/ports.js";
+
+function executor(db: PGlite | Transaction): SqlExecutor {
+  return {
+    async query<T = Row>(text: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
+      try {
+        const res = await db.query<T>(text, params as unknown[]);
+        return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+      } catch (err) {
+        throw toSqlError(err);
+      }
+    },
+    async exec(script: string): Promise<void> {
+      try {
+        await db.exec(script);
+      } catch (err) {
+        throw toSqlError(err);
+      }
+    },
+  };
+}
+
+/**
+ * SqlClient over an in-process PGlite instance. PGlite serialises statements and
+ * transactions itself, so concurrent callers queue rather than interleave.
+ */
+export function createPgliteSqlClient(db: PGlite, options: { ownsDb?: boolean } = {}): SqlClient {
+  return {
+    ...executor(db),
+    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+      return db.transaction((tx) => fn(executor(tx)));
+    },
+    async close() {
+      if (options.ownsDb) await db.close();
+    },
+  };
+}

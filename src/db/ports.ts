@@ -1,0 +1,62 @@
+/** Rows as the driver returns them; domain mappers narrow them. */
+export type Row = Record<string, unknown>;
+
+export interface QueryResult<T = Row> {
+  rows: T[];
+  rowCount: number;
+}
+
+/** Anything that runs statements: a client or an open transaction. */
+export interface SqlExecutor {
+  /** One parameterised statement ($1, $2, ...). */
+  query<T = Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  /** A script of several statements with no parameters (migrations). */
+  exec(script: string): Promise<void>;
+}
+
+/**
+ * The SqlClient port: the only way domain code reaches Postgres.
+ * Adapters: PGlite (in-process), `pg` (TCP / Hyperdrive), Neon serverless (WebSocket).
+ */
+export interface SqlClient extends SqlExecutor {
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Releases connections; the client is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+/** A driver error with the SQLSTATE kept, so callers can branch on constraint violations. */
+export class SqlError extends Error {
+  readonly sqlState: string | undefined;
+  readonly constraint: string | undefined;
+  /** Transport failures and serialisation conflicts may succeed when retried. */
+  readonly retryable: boolean;
+
+  constructor(message: string, sqlState?: string, constraint?: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = "SqlError";
+    this.sqlState = sqlState;
+    this.constraint = constraint;
+    this.retryable =
+      sqlState === undefined || sqlState.startsWith("08") || sqlState === "40001" || sqlState === "40P01";
+  }
+}
+
+/** Normalises any driver error into a SqlError (idempotent). */
+export function toSqlError(err: unknown): SqlError {
+  if (err instanceof SqlError) return err;
+  const e = (err ?? {}) as { message?: unknown; code?: unknown; constraint?: unknown };
+  const code = typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined;
+  const constraint = typeof e.constraint === "string" ? e.constraint : undefined;
+  const message = typeof e.message === "string" ? e.message : "database error";
+  return new SqlError(message, code, constraint, err);
+}
+
+/** True for a unique-constraint violation, optionally on one named constraint/index. */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  return (
+    err instanceof SqlError &&
+    err.sqlState === "23505" &&
+    (constraint === undefined || err.constraint === constraint)
+  );
+}
