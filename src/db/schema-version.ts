@@ -1,0 +1,6 @@
+/**
+ * The newest migration this build expects. Readiness fails until the database has
+ * it, so a Worker deployed ahead of its migration reports not-ready instead of failing
+ * requests. A unit test keeps this in step with `migrations/`.
+ */
+export const LATEST_MIGRATION = "0006_row_level_security.sql";

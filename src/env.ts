@@ -1,0 +1,59 @@
+import { z } from "zod";
+
+const TOKEN_RE = /^eg_(pat|svc)_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$/;
+const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/**
+ * Every configuration variable, parsed once at the edge (src/node.ts, src/worker.ts).
+ * Nothing below the composition root reads the environment.
+ */
+export const ConfigSchema = z.object({
+  PORT: intFrom(1, 65535).default(8787),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  ENGRAM_DATA_DIR: z.string().min(1).default("./.engram"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+    .optional(),
+  DATABASE_DRIVER: z.enum(["pg", "neon"]).default("pg"),
+  DATABASE_POOL_MAX: intFrom(1, 100).default(10),
+  NEON_WS_PROXY: z.string().min(1).optional(),
+  TOKEN_PEPPER: z.string().min(32, "must be at least 32 characters").optional(),
+  ENGRAM_BOOTSTRAP_TOKEN: z.string().regex(TOKEN_RE, "must be an eg_pat_/eg_svc_ token").optional(),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  MAX_BODY_BYTES: intFrom(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  RATE_LIMIT_TOKEN_PER_MINUTE: intFrom(1, 1_000_000).default(1200),
+  RATE_LIMIT_ORG_PER_MINUTE: intFrom(1, 10_000_000).default(12_000),
+  // Revocation must take effect within 1 s, so the cache may not hold a token longer.
+  TOKEN_CACHE_TTL_MS: intFrom(0, 1000).default(1000),
+  ERROR_DOCS_URL: z.string().min(1).default("/errors"),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Startup error naming each bad variable; the message never echoes a value. */
+export class ConfigError extends Error {
+  readonly issues: string[];
+  constructor(issues: string[]) {
+    super(`invalid configuration: ${issues.join("; ")}`);
+    this.name = "ConfigError";
+    this.issues = issues;
+  }
+}
+
+/**
+ * Parses raw variables (process.env or Worker bindings). Empty strings count as unset.
+ * @throws ConfigError naming every invalid variable.
+ */
+export function parseConfig(raw: Record<string, unknown>): Config {
+  const cleaned: Record<string, unknown> = {};
+  for (const key of Object.keys(ConfigSchema.shape)) {
+    const v = raw[key];
+    if (v !== undefined && v !== "") cleaned[key] = v;
+  }
+  const result = ConfigSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  }
+  return result.data;
+}

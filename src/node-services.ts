@@ -1,0 +1,120 @@
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { PGlite } from "@electric-sql/pglite";
+import WebSocket from "ws";
+import { createMemoryRateLimiter } from "./adapters/in-memory/rate-limiter.js";
+import { createNeonSqlClient } from "./adapters/neon/sql-client.js";
+import { createPgSqlClient } from "./adapters/pg/sql-client.js";
+import { openPglite } from "./adapters/pglite/open.js";
+import { createPgliteSqlClient } from "./adapters/pglite/sql-client.js";
+import { createTokenCache } from "./auth/token-cache.js";
+import type { SqlClient } from "./db/ports.js";
+import type { Config } from "./env.js";
+import { randomBytes } from "./lib/crypto.js";
+import { toBase64Url } from "./lib/encoding.js";
+import type { Logger } from "./lib/logger.js";
+import { systemClock } from "./lib/clock.js";
+import type { Services } from "./services.js";
+
+/** The Node composition root's result: services plus what only the process owns. */
+export interface NodeRuntime {
+  services: Services;
+  /** The embedded database, when no DATABASE_URL was given. */
+  pglite: PGlite | null;
+  close(): Promise<void>;
+}
+
+/**
+ * The token pepper: TOKEN_PEPPER, or one generated on first start and kept (0600)
+ * in the data directory so tokens stay valid across restarts.
+ */
+async function loadPepper(config: Config, dataDir: string): Promise<string> {
+  if (config.TOKEN_PEPPER) return config.TOKEN_PEPPER;
+  const file = resolve(dataDir, "token-pepper");
+  try {
+    return (await readFile(file, "utf8")).trim();
+  } catch {
+    const pepper = toBase64Url(randomBytes(32));
+    await writeFile(file, `${pepper}\n`, { mode: 0o600, flag: "wx" });
+    await chmod(file, 0o600);
+    return pepper;
+  }
+}
+
+/**
+ * One process per data directory: PGlite is single-process, and two writers would
+ * corrupt it. A stale lock (its process gone) is taken over.
+ * @throws Error naming the process that holds the directory.
+ */
+async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const file = resolve(dataDir, "engram.lock");
+  try {
+    const pid = Number((await readFile(file, "utf8")).trim());
+    if (pid && pid !== process.pid) {
+      try {
+        process.kill(pid, 0);
+        throw new Error(`data directory ${dataDir} is in use by process ${pid}`);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
+      }
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  await writeFile(file, String(process.pid));
+  return () => rm(file, { force: true });
+}
+
+async function openDatabase(config: Config, dataDir: string): Promise<{ sql: SqlClient; pglite: PGlite | null }> {
+  if (config.DATABASE_URL) {
+    const sql =
+      config.DATABASE_DRIVER === "neon"
+        ? createNeonSqlClient({
+            connectionString: config.DATABASE_URL,
+            max: config.DATABASE_POOL_MAX,
+            webSocketConstructor: WebSocket,
+            ...(config.NEON_WS_PROXY ? { wsProxy: config.NEON_WS_PROXY, insecureWebSocket: true } : {}),
+          })
+        : createPgSqlClient({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_MAX });
+    return { sql, pglite: null };
+  }
+  const unlock = await lockDataDir(dataDir);
+  const pglite = await openPglite(resolve(dataDir, "pgdata"));
+  const inner = createPgliteSqlClient(pglite, { ownsDb: true });
+  return {
+    sql: {
+      ...inner,
+      async close() {
+        await inner.close();
+        await unlock();
+      },
+    },
+    pglite,
+  };
+}
+
+/**
+ * Wires the Node runtime: the embedded default (PGlite under ENGRAM_DATA_DIR,
+ * in-process cache and rate limits), or a Postgres server when DATABASE_URL is set.
+ */
+export async function createNodeRuntime(config: Config, logger: Logger): Promise<NodeRuntime> {
+  const dataDir = resolve(config.ENGRAM_DATA_DIR);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const pepper = await loadPepper(config, dataDir);
+  const { sql, pglite } = await openDatabase(config, dataDir);
+  const services: Services = {
+    config,
+    sql,
+    logger,
+    clock: systemClock,
+    pepper,
+    tokenCache: createTokenCache(config.TOKEN_CACHE_TTL_MS),
+    rateLimiter: createMemoryRateLimiter(),
+    defer(task) {
+      task.catch((err: unknown) =>
+        logger.warn("background task failed", { error: err instanceof Error ? err.name : "unknown" }),
+      );
+    },
+  };
+  return { services, pglite, close: () => sql.close() };
+}

@@ -1,0 +1,82 @@
+import { serve } from "@hono/node-server";
+import { createApp } from "./app.js";
+import { migrate } from "./db/migrate.js";
+import { loadMigrations } from "./db/migrations-fs.js";
+import { ConfigError, parseConfig } from "./env.js";
+import { createLogger } from "./lib/logger.js";
+import { createNodeRuntime } from "./node-services.js";
+import { bootstrap } from "./orgs/bootstrap.js";
+
+/**
+ * Node entry: the embedded default and self-hosting. Applies migrations, bootstraps
+ * the first org on a new database, then serves HTTP on PORT.
+ */
+async function main(): Promise<void> {
+  const started = performance.now();
+  let config: ReturnType<typeof parseConfig>;
+  try {
+    config = parseConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`engram: ${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+  const runtime = await createNodeRuntime(config, logger);
+  const { services } = runtime;
+
+  const report = await migrate(services.sql, await loadMigrations());
+  logger.info("migrations", { applied: report.applied.length, already_applied: report.skipped.length });
+
+  const boot = await bootstrap(services.sql, services.pepper, config.ENGRAM_BOOTSTRAP_TOKEN);
+  if (boot.created) {
+    logger.info("bootstrap: created the default organisation and its admin token", { org_id: boot.orgId });
+    if (boot.mintedToken) {
+      // Printed once, on its own line, outside the JSON log stream; never logged again.
+      process.stdout.write(`Engram admin token (shown once, store it now): ${boot.mintedToken}\n`);
+    }
+  }
+
+  let socketServer: { stop(): Promise<void> } | null = null;
+  const socketPort = process.env.ENGRAM_PG_SOCKET_PORT;
+  if (socketPort && runtime.pglite) {
+    // Development aid: expose the embedded database so `wrangler dev` can reach it.
+    const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
+    const server = new PGLiteSocketServer({ db: runtime.pglite, port: Number(socketPort), host: "127.0.0.1" });
+    await server.start();
+    socketServer = server;
+    logger.info("embedded database exposed", { url: `postgres://postgres@127.0.0.1:${socketPort}/postgres` });
+  }
+
+  const app = createApp(() => services);
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+    logger.info("listening", {
+      url: `http://${config.HOST}:${info.port}`,
+      startup_ms: Math.round(performance.now() - started),
+    });
+  });
+
+  server.on("error", (err: NodeJS.ErrnoException) => {
+    logger.error("cannot listen", { port: config.PORT, error: err.code ?? err.name });
+    void runtime.close().finally(() => process.exit(1));
+  });
+
+  const shutdown = (signal: string) => {
+    logger.info("shutting down", { signal });
+    server.close(async () => {
+      await socketServer?.stop();
+      await runtime.close();
+      process.exit(0);
+    });
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.once("SIGINT", () => shutdown("SIGINT"));
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`engram: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

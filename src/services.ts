@@ -1,0 +1,38 @@
+import type { Principal } from "./auth/principal.js";
+import type { RateLimiter } from "./auth/rate-limit.js";
+import type { TokenCache } from "./auth/token-cache.js";
+import type { SqlClient } from "./db/ports.js";
+import type { Config } from "./env.js";
+import type { Clock } from "./lib/clock.js";
+import type { Logger } from "./lib/logger.js";
+
+/** The ports the app runs on, wired to adapters by an entry point (the composition root). */
+export interface Services {
+  config: Config;
+  sql: SqlClient;
+  logger: Logger;
+  clock: Clock;
+  /** Server-side key for token hashes (TOKEN_PEPPER). */
+  pepper: string;
+  tokenCache: TokenCache;
+  rateLimiter: RateLimiter;
+  /** Runs work after the response is sent (waitUntil on Workers); failures are logged. */
+  defer(task: Promise<unknown>): void;
+}
+
+/** The part of a Workers ExecutionContext the app needs. */
+export interface BackgroundContext {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** Builds (or returns) the services for one request. */
+export type ServicesResolver = (env: unknown, ctx: BackgroundContext | undefined) => Services;
+
+/** Hono's typing for the app: per-request variables set by middleware. */
+export interface AppEnv {
+  Variables: {
+    services: Services;
+    requestId: string;
+    principal: Principal;
+  };
+}
