@@ -46,11 +46,12 @@ export function createPoolSqlClient(pool: PgLikePool): SqlClient {
       } catch (err) {
         throw toSqlError(err);
       }
+      const tx = executor(conn);
       let broken = false;
       try {
-        await conn.query("BEGIN");
-        const result = await fn(executor(conn));
-        await conn.query("COMMIT");
+        await tx.query("BEGIN");
+        const result = await fn(tx);
+        await tx.query("COMMIT");
         return result;
       } catch (err) {
         try {
@@ -58,7 +59,9 @@ export function createPoolSqlClient(pool: PgLikePool): SqlClient {
         } catch {
           broken = true;
         }
-        throw toSqlError(err);
+        // Driver errors were already wrapped by the executor; the callback's own
+        // errors (AppError and the like) pass through unchanged.
+        throw err;
       } finally {
         conn.release(broken);
       }

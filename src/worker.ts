@@ -1,0 +1,108 @@
+import { createMemoryRateLimiter } from "./adapters/in-memory/rate-limiter.js";
+import { createNeonSqlClient } from "./adapters/neon/sql-client.js";
+import { createPgSqlClient } from "./adapters/pg/sql-client.js";
+import { createApp } from "./app.js";
+import { createTokenCache, type TokenCache } from "./auth/token-cache.js";
+import type { SqlClient } from "./db/ports.js";
+import { type Config, ConfigError, parseConfig } from "./env.js";
+import { systemClock } from "./lib/clock.js";
+import { AppError } from "./lib/errors.js";
+import { createLogger } from "./lib/logger.js";
+import type { BackgroundContext, Services } from "./services.js";
+
+/** Worker bindings: plain variables and secrets, plus an optional Hyperdrive binding. */
+export interface WorkerEnv extends Record<string, unknown> {
+  HYPERDRIVE?: { connectionString: string };
+}
+
+// Module scope holds only pure state (no I/O handles): the parsed config and caches.
+const configs = new WeakMap<object, Config>();
+const perRequest = new WeakMap<object, Services>();
+let tokenCache: TokenCache | null = null;
+const rateLimiter = createMemoryRateLimiter();
+
+function configFor(env: WorkerEnv): Config {
+  let config = configs.get(env);
+  if (!config) {
+    config = parseConfig(env);
+    if (!config.TOKEN_PEPPER) throw new ConfigError(["TOKEN_PEPPER: required on Workers (a secret)"]);
+    if (!config.DATABASE_URL && !env.HYPERDRIVE) {
+      throw new ConfigError(["DATABASE_URL: required on Workers unless a HYPERDRIVE binding is set"]);
+    }
+    configs.set(env, config);
+  }
+  return config;
+}
+
+function sqlFor(env: WorkerEnv, config: Config): SqlClient {
+  // Hyperdrive pools connections at the edge; a request only needs one of its own.
+  if (env.HYPERDRIVE) return createPgSqlClient({ connectionString: env.HYPERDRIVE.connectionString, max: 1 });
+  const url = config.DATABASE_URL ?? "";
+  if (config.DATABASE_DRIVER === "pg") return createPgSqlClient({ connectionString: url, max: 1 });
+  return createNeonSqlClient({
+    connectionString: url,
+    max: 1,
+    ...(config.NEON_WS_PROXY ? { wsProxy: config.NEON_WS_PROXY, insecureWebSocket: true } : {}),
+  });
+}
+
+function buildServices(env: WorkerEnv, ctx: BackgroundContext): Services {
+  const config = configFor(env);
+  const logger = createLogger(config.LOG_LEVEL);
+  tokenCache ??= createTokenCache(config.TOKEN_CACHE_TTL_MS);
+  return {
+    config,
+    sql: sqlFor(env, config),
+    logger,
+    clock: systemClock,
+    pepper: config.TOKEN_PEPPER ?? "",
+    tokenCache,
+    rateLimiter,
+    defer(task) {
+      ctx.waitUntil(
+        task.catch((err: unknown) =>
+          logger.warn("background task failed", { error: err instanceof Error ? err.name : "unknown" }),
+        ),
+      );
+    },
+  };
+}
+
+const app = createApp((_env, ctx) => {
+  const services = ctx ? perRequest.get(ctx) : undefined;
+  if (!services) throw new AppError("UNAVAILABLE", "service not configured");
+  return services;
+});
+
+function configErrorResponse(err: ConfigError): Response {
+  createLogger("error").error("invalid configuration", { issues: err.issues.join("; ") });
+  return new Response(
+    JSON.stringify({
+      type: "/errors#unavailable",
+      title: "Unavailable",
+      status: 503,
+      detail: "service misconfigured",
+      code: "UNAVAILABLE",
+      requestId: "",
+    }),
+    { status: 503, headers: { "content-type": "application/problem+json" } },
+  );
+}
+
+export default {
+  async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    let services: Services;
+    try {
+      services = buildServices(env, ctx);
+    } catch (err) {
+      if (err instanceof ConfigError) return configErrorResponse(err);
+      throw err;
+    }
+    perRequest.set(ctx, services);
+    try {
+      return await app.fetch(request, env, ctx);
+    } finally {
+      ctx.waitUntil(services.sql.close());
+    }
+  },
+} satisfies ExportedHandler<WorkerEnv>;

@@ -1,0 +1,132 @@
+import { createMemoryRateLimiter } from "../../src/adapters/in-memory/rate-limiter.js";
+import { openPglite } from "../../src/adapters/pglite/open.js";
+import { createPgliteSqlClient } from "../../src/adapters/pglite/sql-client.js";
+import { createApp } from "../../src/app.js";
+import { createTokenCache } from "../../src/auth/token-cache.js";
+import type { SqlClient } from "../../src/db/ports.js";
+import { migrate } from "../../src/db/migrate.js";
+import { loadMigrations } from "../../src/db/migrations-fs.js";
+import { withOrg } from "../../src/db/tenant.js";
+import { parseConfig } from "../../src/env.js";
+import type { Clock } from "../../src/lib/clock.js";
+import { createLogger } from "../../src/lib/logger.js";
+import { bootstrap } from "../../src/orgs/bootstrap.js";
+import type { Services } from "../../src/services.js";
+
+/** A clock tests can move. */
+export function testClock(start = Date.now()): Clock & { advance(ms: number): void } {
+  let now = start;
+  return { now: () => now, advance: (ms) => (now += ms) };
+}
+
+export interface TestApp {
+  app: ReturnType<typeof createApp>;
+  sql: SqlClient;
+  services: Services;
+  clock: ReturnType<typeof testClock>;
+  /** Every log line written, for scanning. */
+  logs: string[];
+  /** The bootstrap token: every scope, platform admin included. */
+  rootToken: string;
+  rootOrgId: string;
+  /** Sends a request; `body` objects are sent as JSON. */
+  call(method: string, path: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
+  /** A second app over the same database with its own caches (another process/isolate). */
+  sibling(): TestApp;
+  close(): Promise<void>;
+}
+
+/** Boots the whole app in-process on a fresh, migrated in-memory PGlite. */
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const db = await openPglite();
+  const sql = createPgliteSqlClient(db, { ownsDb: true });
+  await migrate(sql, await loadMigrations());
+  const config = parseConfig({ TOKEN_PEPPER: "test-pepper-test-pepper-test-pepper-0123", LOG_LEVEL: "debug", ...env });
+  const boot = await bootstrap(sql, config.TOKEN_PEPPER ?? "");
+  const build = (): TestApp => {
+    const logs: string[] = [];
+    const clock = testClock();
+    const pending: Promise<unknown>[] = [];
+    const services: Services = {
+      config,
+      sql,
+      logger: createLogger("debug", (_lvl, line) => logs.push(line)),
+      clock,
+      pepper: config.TOKEN_PEPPER ?? "",
+      tokenCache: createTokenCache(config.TOKEN_CACHE_TTL_MS),
+      rateLimiter: createMemoryRateLimiter(),
+      defer: (task) => void pending.push(task.catch(() => undefined)),
+    };
+    const app = createApp(() => services);
+    const t: TestApp = {
+      app,
+      sql,
+      services,
+      clock,
+      logs,
+      rootToken: boot.mintedToken ?? "",
+      rootOrgId: boot.orgId,
+      async call(method, path, opts = {}) {
+        const headers: Record<string, string> = { ...opts.headers };
+        if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+        let body: string | undefined;
+        if (opts.body !== undefined) {
+          body = typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);
+          headers["content-type"] ??= "application/json";
+        }
+        const res = await app.request(path, { method, headers, body });
+        await Promise.all(pending.splice(0));
+        return res;
+      },
+      sibling: build,
+      close: () => sql.close(),
+    };
+    return t;
+  };
+  return build();
+}
+
+/** Onboards a fresh org through the API and returns its admin token and id. */
+export async function newOrg(t: TestApp, slug: string): Promise<{ orgId: string; token: string }> {
+  const res = await t.call("POST", "/v1/orgs", { token: t.rootToken, body: { name: slug, slug } });
+  if (res.status !== 201) throw new Error(`org create failed: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { org: { id: string }; admin_token: { token: string } };
+  return { orgId: body.org.id, token: body.admin_token.token };
+}
+
+/** Creates a token in the caller's org with the given scopes (or preset). */
+export async function newToken(
+  t: TestApp,
+  token: string,
+  spec: { scopes?: string[]; preset?: string; agent_id?: string; kind?: string; expires_at?: string },
+): Promise<{ id: string; token: string }> {
+  const res = await t.call("POST", "/v1/tokens", { token, body: { name: "t", ...spec } });
+  if (res.status !== 201) throw new Error(`token create failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id: string; token: string };
+}
+
+/** Creates an agent through the API. */
+export async function newAgent(t: TestApp, token: string, slug: string): Promise<{ id: string }> {
+  const res = await t.call("POST", "/v1/agents", { token, body: { name: slug, slug } });
+  if (res.status !== 201) throw new Error(`agent create failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id: string };
+}
+
+/** Inserts a session row directly (sessions have no REST create yet). */
+export async function insertSession(t: TestApp, orgId: string, agentId: string): Promise<void> {
+  await withOrg(t.sql, orgId, (tx) =>
+    tx.query("INSERT INTO sessions (id, org_id, agent_id, external_id) VALUES (gen_random_uuid(), $1, $2, $3)", [
+      orgId,
+      agentId,
+      `ext-${Math.random()}`,
+    ]),
+  );
+}
+
+/** Asserts a problem+json response and returns its body. */
+export async function problem(res: Response): Promise<{ code: string; status: number; requestId: string; errors?: { path: string }[] }> {
+  if (!res.headers.get("content-type")?.startsWith("application/problem+json")) {
+    throw new Error(`expected problem+json, got ${res.status} ${res.headers.get("content-type")}: ${await res.text()}`);
+  }
+  return (await res.json()) as { code: string; status: number; requestId: string; errors?: { path: string }[] };
+}
