@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { withOrg } from "../../src/db/tenant.js";
+import { createTestApp, newAgent, newOrg, newToken, type TestApp } from "../support/app.js";
+
+let t: TestApp;
+let a: { orgId: string; token: string };
+let b: { orgId: string; token: string };
+let ids: { agent: string; user: string; token: string };
+
+beforeAll(async () => {
+  t = await createTestApp();
+  a = await newOrg(t, "tenant-a");
+  b = await newOrg(t, "tenant-b");
+  const agent = await newAgent(t, a.token, "secret-agent");
+  const user = await (await t.call("POST", "/v1/users", { token: a.token, body: { email: "x@a.test" } })).json();
+  const token = await newToken(t, a.token, { preset: "read-only" });
+  ids = { agent: agent.id, user: user.id, token: token.id };
+  // Org B owns rows of every kind too, so "sees none of A" is never vacuously true.
+  await newAgent(t, b.token, "b-agent");
+  await t.call("POST", "/v1/users", { token: b.token, body: { email: "y@b.test" } });
+});
+afterAll(() => t.close());
+
+describe("org B's admin token against org A's resources", () => {
+  const matrix: [string, string, () => string, unknown?][] = [
+    ["GET", "agent", () => `/v1/agents/${ids.agent}`],
+    ["PATCH", "agent", () => `/v1/agents/${ids.agent}`, { name: "pwned" }],
+    ["DELETE", "agent", () => `/v1/agents/${ids.agent}`],
+    ["POST", "agent activate", () => `/v1/agents/${ids.agent}/activate`],
+    ["POST", "agent pause", () => `/v1/agents/${ids.agent}/pause`],
+    ["POST", "agent archive", () => `/v1/agents/${ids.agent}/archive`],
+    ["GET", "user", () => `/v1/users/${ids.user}`],
+    ["PATCH", "user", () => `/v1/users/${ids.user}`, { name: "pwned" }],
+    ["DELETE", "user", () => `/v1/users/${ids.user}`],
+    ["DELETE", "token", () => `/v1/tokens/${ids.token}`],
+  ];
+
+  it.each(matrix)("%s %s answers 404 and changes nothing", async (method, _what, path, body) => {
+    const before = await snapshot();
+    const res = await t.call(method, path(), { token: b.token, body });
+    expect(res.status).toBe(404);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it.each([
+    ["/v1/agents?limit=100", "agents"],
+    ["/v1/users?limit=100", "users"],
+    ["/v1/tokens?limit=100&include_revoked=true", "tokens"],
+  ])("list %s shows none of org A's rows", async (path) => {
+    const res = await t.call("GET", path, { token: b.token });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    for (const id of [ids.agent, ids.user, ids.token, a.orgId]) expect(text).not.toContain(id);
+  });
+
+  it("GET /v1/orgs/me returns only the caller's org", async () => {
+    const me = await (await t.call("GET", "/v1/orgs/me", { token: b.token })).json();
+    expect(me.id).toBe(b.orgId);
+  });
+
+  it("cannot bind a new token to org A's agent", async () => {
+    const res = await t.call("POST", "/v1/tokens", {
+      token: b.token,
+      body: { name: "x", preset: "read-only", agent_id: ids.agent },
+    });
+    expect(res.status).toBe(404);
+  });
+});
+
+describe("row-level security alone", () => {
+  it.each(["agents", "users", "api_tokens", "audit_log", "orgs"])(
+    "a query on %s with no org filter, scoped to org B, sees none of org A",
+    async (table) => {
+      const rows = await withOrg(t.sql, b.orgId, async (tx) => (await tx.query(`SELECT * FROM ${table}`)).rows);
+      expect(JSON.stringify(rows)).not.toContain(a.orgId);
+      expect(rows.length).toBeGreaterThan(0);
+    },
+  );
+
+  it("an UPDATE with no org filter, scoped to org B, touches none of org A", async () => {
+    await withOrg(t.sql, b.orgId, (tx) => tx.query("UPDATE agents SET name = 'rls-test'"));
+    const got = await (await t.call("GET", `/v1/agents/${ids.agent}`, { token: a.token })).json();
+    expect(got.name).toBe("secret-agent");
+  });
+});
+
+async function snapshot() {
+  const { rows } = await t.sql.query(
+    `SELECT (SELECT json_agg(a ORDER BY id) FROM agents a WHERE org_id = $1) AS agents,
+            (SELECT json_agg(u ORDER BY id) FROM users u WHERE org_id = $1) AS users,
+            (SELECT json_agg(k.revoked_at ORDER BY id) FROM api_tokens k WHERE org_id = $1) AS tokens`,
+    [a.orgId],
+  );
+  return rows[0];
+}
