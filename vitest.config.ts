@@ -23,7 +23,10 @@ export default defineConfig({
       {
         plugins: [
           cloudflareTest(async ({ inject }) => ({
-            main: "./src/worker.ts",
+            // The bundle wrangler deploys (built by test/worker/build-worker.ts), so the
+            // tests exercise the production artifact; pg's CommonJS graph also only
+            // loads in workerd once bundled.
+            main: "./.wrangler/test-build/worker.js",
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
               bindings: {
@@ -39,7 +42,7 @@ export default defineConfig({
         test: {
           name: "worker",
           include: ["test/worker/**/*.test.ts"],
-          globalSetup: ["test/worker/global-setup.ts"],
+          globalSetup: ["test/worker/build-worker.ts", "test/worker/global-setup.ts"],
           testTimeout: 30_000,
         },
       },

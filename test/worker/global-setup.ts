@@ -1,0 +1,27 @@
+import type { TestProject } from "vitest/node";
+import { mintToken } from "../../src/auth/token-format.js";
+import { bootstrap } from "../../src/orgs/bootstrap.js";
+import { startPgliteServer } from "../support/pglite-server.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    workerDatabaseUrl: string;
+    workerPepper: string;
+    workerAdminToken: string;
+  }
+}
+
+/**
+ * Node side of the Worker tests: a migrated PGlite served on loopback, bootstrapped
+ * with a known admin token that the Worker under test receives as a binding.
+ */
+export default async function setup(project: TestProject) {
+  const server = await startPgliteServer();
+  const pepper = "worker-test-pepper-worker-test-pepper-01";
+  const token = mintToken("pat").plaintext;
+  await bootstrap(server.sql, pepper, token);
+  project.provide("workerDatabaseUrl", server.url);
+  project.provide("workerPepper", pepper);
+  project.provide("workerAdminToken", token);
+  return () => server.stop();
+}
