@@ -1,6 +1,15 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
+declare module "vitest" {
+  /** Values test/worker/global-setup.ts provides to the Worker project. */
+  export interface ProvidedContext {
+    workerDatabaseUrl: string;
+    workerPepper: string;
+    workerAdminToken: string;
+  }
+}
+
 export default defineConfig({
   test: {
     projects: [

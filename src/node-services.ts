@@ -10,10 +10,10 @@ import { createPgliteSqlClient } from "./adapters/pglite/sql-client.js";
 import { createTokenCache } from "./auth/token-cache.js";
 import type { SqlClient } from "./db/ports.js";
 import type { Config } from "./env.js";
+import { systemClock } from "./lib/clock.js";
 import { randomBytes } from "./lib/crypto.js";
 import { toBase64Url } from "./lib/encoding.js";
 import type { Logger } from "./lib/logger.js";
-import { systemClock } from "./lib/clock.js";
 import type { Services } from "./services.js";
 
 /** The Node composition root's result: services plus what only the process owns. */
@@ -65,7 +65,10 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   return () => rm(file, { force: true });
 }
 
-async function openDatabase(config: Config, dataDir: string): Promise<{ sql: SqlClient; pglite: PGlite | null }> {
+async function openDatabase(
+  config: Config,
+  dataDir: string,
+): Promise<{ sql: SqlClient; pglite: PGlite | null }> {
   if (config.DATABASE_URL) {
     const sql =
       config.DATABASE_DRIVER === "neon"

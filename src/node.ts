@@ -44,7 +44,11 @@ async function main(): Promise<void> {
   if (socketPort && runtime.pglite) {
     // Development aid: expose the embedded database so `wrangler dev` can reach it.
     const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
-    const server = new PGLiteSocketServer({ db: runtime.pglite, port: Number(socketPort), host: "127.0.0.1" });
+    const server = new PGLiteSocketServer({
+      db: runtime.pglite,
+      port: Number(socketPort),
+      host: "127.0.0.1",
+    });
     await server.start();
     socketServer = server;
     logger.info("embedded database exposed", { url: `postgres://postgres@127.0.0.1:${socketPort}/postgres` });
@@ -77,6 +81,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`engram: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `engram: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

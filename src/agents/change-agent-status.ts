@@ -1,5 +1,5 @@
-import { auditActor, type Caller, requireAgentAccess, requireScopes } from "../auth/principal.js";
 import { recordAudit } from "../audit/record-audit.js";
+import { auditActor, type Caller, requireAgentAccess, requireScopes } from "../auth/principal.js";
 import type { SqlClient } from "../db/ports.js";
 import { withOrg } from "../db/tenant.js";
 import { AppError } from "../lib/errors.js";
@@ -32,7 +32,10 @@ export async function changeAgentStatus(
       `UPDATE agents SET status = $3, updated_at = now() WHERE org_id = $1 AND id = $2 RETURNING ${AGENT_COLUMNS}`,
       [p.orgId, id, next],
     );
-    await recordAudit(tx, p.orgId, auditActor(caller), `agent.${action}`, id, { from: current.status, to: next });
+    await recordAudit(tx, p.orgId, auditActor(caller), `agent.${action}`, id, {
+      from: current.status,
+      to: next,
+    });
     return toAgentView(rows[0] ?? {});
   });
 }

@@ -1,10 +1,16 @@
-import { auditActor, type Caller, requireScopes } from "../auth/principal.js";
 import { recordAudit } from "../audit/record-audit.js";
+import { auditActor, type Caller, requireScopes } from "../auth/principal.js";
 import { isUniqueViolation, type SqlClient } from "../db/ports.js";
 import { withOrg } from "../db/tenant.js";
 import { AppError } from "../lib/errors.js";
 import { uuidv7 } from "../lib/ids.js";
-import { AGENT_COLUMNS, type AgentConfig, type AgentView, DEFAULT_AGENT_CONFIG, toAgentView } from "./model.js";
+import {
+  AGENT_COLUMNS,
+  type AgentConfig,
+  type AgentView,
+  DEFAULT_AGENT_CONFIG,
+  toAgentView,
+} from "./model.js";
 
 /**
  * Creates an agent.
@@ -18,7 +24,8 @@ export async function createAgent(
 ): Promise<AgentView> {
   const p = caller.principal;
   requireScopes(p, "agent:write");
-  if (p.agentId !== null) throw new AppError("PERMISSION_DENIED", "an agent-restricted token cannot create agents");
+  if (p.agentId !== null)
+    throw new AppError("PERMISSION_DENIED", "an agent-restricted token cannot create agents");
   const config = { ...DEFAULT_AGENT_CONFIG, ...input.config };
   try {
     return await withOrg(deps.sql, p.orgId, async (tx) => {

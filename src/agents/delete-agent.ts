@@ -1,5 +1,5 @@
-import { auditActor, type Caller, requireAgentAccess, requireScopes } from "../auth/principal.js";
 import { recordAudit } from "../audit/record-audit.js";
+import { auditActor, type Caller, requireAgentAccess, requireScopes } from "../auth/principal.js";
 import type { SqlClient } from "../db/ports.js";
 import { withOrg } from "../db/tenant.js";
 import { AppError } from "../lib/errors.js";

@@ -68,7 +68,10 @@ export async function lockAgent(tx: SqlExecutor, orgId: string, id: string): Pro
 }
 
 /** Which status each lifecycle action leads to from each status; archived is terminal. */
-export const TRANSITIONS: Record<"activate" | "pause" | "archive", Partial<Record<AgentStatus, AgentStatus>>> = {
+export const TRANSITIONS: Record<
+  "activate" | "pause" | "archive",
+  Partial<Record<AgentStatus, AgentStatus>>
+> = {
   activate: { active: "active", paused: "active" },
   pause: { active: "paused", paused: "paused" },
   archive: { active: "archived", paused: "archived", archived: "archived" },

@@ -8,7 +8,13 @@ import { createAgent } from "./create-agent.js";
 import { deleteAgent } from "./delete-agent.js";
 import { getAgent } from "./get-agent.js";
 import { listAgents } from "./list-agents.js";
-import { AgentPageSchema, AgentSchema, CreateAgentBody, ListAgentsQuery, UpdateAgentBody } from "./schemas.js";
+import {
+  AgentPageSchema,
+  AgentSchema,
+  CreateAgentBody,
+  ListAgentsQuery,
+  UpdateAgentBody,
+} from "./schemas.js";
 import { updateAgent } from "./update-agent.js";
 
 const tags = ["Agents"];
@@ -67,7 +73,10 @@ export function agentRoutes(): OpenAPIHono<AppEnv> {
       responses: { 200: jsonResponse(AgentSchema, "The updated agent"), ...errorResponses },
     }),
     async (c) =>
-      c.json(await updateAgent(c.var.services, callerOf(c), c.req.valid("param").id, c.req.valid("json")), 200),
+      c.json(
+        await updateAgent(c.var.services, callerOf(c), c.req.valid("param").id, c.req.valid("json")),
+        200,
+      ),
   );
 
   app.openapi(
@@ -97,7 +106,8 @@ export function agentRoutes(): OpenAPIHono<AppEnv> {
         request: { params: IdParams },
         responses: { 200: jsonResponse(AgentSchema, "The agent after the change"), ...errorResponses },
       }),
-      async (c) => c.json(await changeAgentStatus(c.var.services, callerOf(c), c.req.valid("param").id, action), 200),
+      async (c) =>
+        c.json(await changeAgentStatus(c.var.services, callerOf(c), c.req.valid("param").id, action), 200),
     );
   }
   return app;

@@ -59,9 +59,9 @@ export async function migrate(sql: SqlClient, migrations: readonly Migration[]):
 
 /** Names of migrations not yet applied (readiness: the database is migrated). */
 export async function pendingMigrations(sql: SqlClient, migrations: readonly Migration[]): Promise<string[]> {
-  const { rows } = await sql.query<{ name: string }>(
-    "SELECT name FROM schema_migrations",
-  ).catch(() => ({ rows: [] as { name: string }[] }));
+  const { rows } = await sql
+    .query<{ name: string }>("SELECT name FROM schema_migrations")
+    .catch(() => ({ rows: [] as { name: string }[] }));
   const done = new Set(rows.map((r) => r.name));
   return migrations.map((m) => m.name).filter((n) => !done.has(n));
 }

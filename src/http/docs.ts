@@ -3,18 +3,21 @@ import { ERROR_TABLE, type ErrorCode } from "../lib/errors.js";
 import type { AppEnv } from "../services.js";
 
 const ERROR_HELP: Record<ErrorCode, string> = {
-  INVALID_ARGUMENT: "The request is malformed: bad JSON, a wrong type, an unknown field or a value out of range. `errors` lists the fields. Fix the request; retrying it unchanged fails again.",
+  INVALID_ARGUMENT:
+    "The request is malformed: bad JSON, a wrong type, an unknown field or a value out of range. `errors` lists the fields. Fix the request; retrying it unchanged fails again.",
   UNAUTHENTICATED: "No bearer token, or one that is malformed, unknown, revoked or expired.",
-  PERMISSION_DENIED: "The token is valid but lacks a scope the operation needs, or its organisation is suspended.",
+  PERMISSION_DENIED:
+    "The token is valid but lacks a scope the operation needs, or its organisation is suspended.",
   NOT_FOUND: "No such resource in your organisation. Ids of other organisations answer this too.",
   CONFLICT: "The change collides with existing state, e.g. a slug or e-mail already in use.",
-  FAILED_PRECONDITION: "The resource is not in a state that allows the operation (e.g. deleting an agent with sessions).",
+  FAILED_PRECONDITION:
+    "The resource is not in a state that allows the operation (e.g. deleting an agent with sessions).",
   RESOURCE_EXHAUSTED: "A rate limit (429, see Retry-After) or a size limit (413) was exceeded.",
   UNAVAILABLE: "A dependency is temporarily unavailable. Retry with backoff.",
   INTERNAL: "An unexpected failure. It is logged with the request id; quote `requestId` when reporting it.",
 };
 
-const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/`/g, "");
+const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/`/g, "");
 
 /** `/docs` (API reference UI over /openapi.json) and `/errors` (the targets of problem `type`). */
 export function docsRoutes(): Hono<AppEnv> {
@@ -33,7 +36,7 @@ export function docsRoutes(): Hono<AppEnv> {
     const rows = (Object.keys(ERROR_TABLE) as ErrorCode[])
       .map((code) => {
         const e = ERROR_TABLE[code];
-        return `<section id="${code.toLowerCase()}"><h2>${code}</h2><p>HTTP ${e.status} · Connect <code>${e.connect}</code></p><p>${escape(ERROR_HELP[code])}</p></section>`;
+        return `<section id="${code.toLowerCase()}"><h2>${code}</h2><p>HTTP ${e.status} · Connect <code>${e.connect}</code></p><p>${escapeHtml(ERROR_HELP[code])}</p></section>`;
       })
       .join("\n");
     return c.html(

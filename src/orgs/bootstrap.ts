@@ -1,6 +1,6 @@
+import { recordAudit } from "../audit/record-audit.js";
 import { maskOf, SCOPES } from "../auth/permissions.js";
 import { parseToken, tokenPrefix } from "../auth/token-format.js";
-import { recordAudit } from "../audit/record-audit.js";
 import type { SqlClient } from "../db/ports.js";
 import { uuidv7 } from "../lib/ids.js";
 import { insertToken } from "../tokens/insert-token.js";
@@ -32,7 +32,9 @@ export async function bootstrap(
       [JSON.stringify({ org_id: orgId })],
     );
     if (claimed.rows.length === 0) {
-      const { rows } = await tx.query<{ value: unknown }>("SELECT value FROM engram_system WHERE key = 'bootstrap'");
+      const { rows } = await tx.query<{ value: unknown }>(
+        "SELECT value FROM engram_system WHERE key = 'bootstrap'",
+      );
       const value = (typeof rows[0]?.value === "string" ? JSON.parse(rows[0].value) : rows[0]?.value) as {
         org_id: string;
       };
@@ -40,7 +42,10 @@ export async function bootstrap(
     }
     // The migrating role may itself be subject to forced RLS (Neon's owner role).
     await tx.query("SELECT set_config('app.current_org_id', $1, true)", [orgId]);
-    await tx.query("INSERT INTO orgs (id, name, slug, tier) VALUES ($1, 'Default', 'default', 'enterprise')", [orgId]);
+    await tx.query(
+      "INSERT INTO orgs (id, name, slug, tier) VALUES ($1, 'Default', 'default', 'enterprise')",
+      [orgId],
+    );
     const parsed = presetToken ? parseToken(presetToken) : null;
     const { view, plaintext } = await insertToken(tx, pepper, {
       orgId,

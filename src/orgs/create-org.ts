@@ -1,12 +1,12 @@
+import { recordAudit } from "../audit/record-audit.js";
 import { maskOf, PRESETS } from "../auth/permissions.js";
 import { auditActor, type Caller, requireScopes } from "../auth/principal.js";
-import { recordAudit } from "../audit/record-audit.js";
 import { isUniqueViolation, type SqlClient } from "../db/ports.js";
 import { withOrg } from "../db/tenant.js";
 import { AppError } from "../lib/errors.js";
 import { uuidv7 } from "../lib/ids.js";
-import type { TokenView } from "../tokens/model.js";
 import { insertToken } from "../tokens/insert-token.js";
+import type { TokenView } from "../tokens/model.js";
 import { ORG_COLUMNS, type OrgView, toOrgView } from "./model.js";
 
 export interface CreateOrgInput {
@@ -55,7 +55,10 @@ export async function createOrg(
         userId,
         createdBy: p.tokenId,
       });
-      await recordAudit(tx, orgId, auditActor(caller), "org.create", orgId, { slug: org.slug, tier: org.tier });
+      await recordAudit(tx, orgId, auditActor(caller), "org.create", orgId, {
+        slug: org.slug,
+        tier: org.tier,
+      });
       // Switch scope inside the same transaction so both audit rows commit together.
       await tx.query("SELECT set_config('app.current_org_id', $1, true)", [p.orgId]);
       await recordAudit(tx, p.orgId, auditActor(caller), "org.onboard", orgId, { slug: org.slug });

@@ -1,5 +1,5 @@
-import { auditActor, type Caller, requireScopes } from "../auth/principal.js";
 import { recordAudit } from "../audit/record-audit.js";
+import { auditActor, type Caller, requireScopes } from "../auth/principal.js";
 import type { SqlClient } from "../db/ports.js";
 import { withOrg } from "../db/tenant.js";
 import { notFound } from "../lib/errors.js";
@@ -12,7 +12,10 @@ import { ORG_COLUMNS, type OrgSettings, type OrgView, toOrgView } from "./model.
 export async function getMyOrg(deps: { sql: SqlClient }, caller: Caller): Promise<OrgView> {
   const orgId = caller.principal.orgId;
   return withOrg(deps.sql, orgId, async (tx) => {
-    const { rows } = await tx.query<Record<string, unknown>>(`SELECT ${ORG_COLUMNS} FROM orgs WHERE id = $1`, [orgId]);
+    const { rows } = await tx.query<Record<string, unknown>>(
+      `SELECT ${ORG_COLUMNS} FROM orgs WHERE id = $1`,
+      [orgId],
+    );
     if (!rows[0]) throw notFound("organisation");
     return toOrgView(rows[0]);
   });

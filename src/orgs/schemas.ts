@@ -32,7 +32,9 @@ export const CreateOrgBody = z
     name: z.string().trim().min(1).max(255),
     slug: Slug,
     tier: z.enum(["free", "pro", "enterprise"]).default("free"),
-    owner: z.strictObject({ email: z.email().max(320), name: z.string().trim().max(255).default("") }).optional(),
+    owner: z
+      .strictObject({ email: z.email().max(320), name: z.string().trim().max(255).default("") })
+      .optional(),
   })
   .openapi("CreateOrg");
 

@@ -1,12 +1,12 @@
+import { recordAudit } from "../audit/record-audit.js";
 import { isSubset, maskOf, PRESETS, type Preset, type Scope } from "../auth/permissions.js";
 import { auditActor, type Caller, requireAgentAccess, requireScopes } from "../auth/principal.js";
-import { recordAudit } from "../audit/record-audit.js";
 import type { SqlClient, SqlExecutor } from "../db/ports.js";
 import { withOrg } from "../db/tenant.js";
 import type { Clock } from "../lib/clock.js";
 import { AppError, notFound } from "../lib/errors.js";
-import type { TokenView } from "./model.js";
 import { insertToken } from "./insert-token.js";
+import type { TokenView } from "./model.js";
 
 export interface CreateTokenInput {
   name: string;
@@ -20,7 +20,10 @@ export interface CreateTokenInput {
 
 async function exists(tx: SqlExecutor, table: "agents" | "users", orgId: string, id: string) {
   const extra = table === "agents" ? " AND deleted_at IS NULL" : "";
-  const { rows } = await tx.query(`SELECT 1 FROM ${table} WHERE org_id = $1 AND id = $2${extra}`, [orgId, id]);
+  const { rows } = await tx.query(`SELECT 1 FROM ${table} WHERE org_id = $1 AND id = $2${extra}`, [
+    orgId,
+    id,
+  ]);
   return rows.length > 0;
 }
 

@@ -1,4 +1,4 @@
-import { scopesOf, type Scope } from "../auth/permissions.js";
+import { type Scope, scopesOf } from "../auth/permissions.js";
 import type { TokenKind } from "../auth/token-format.js";
 import { toIso } from "../lib/clock.js";
 

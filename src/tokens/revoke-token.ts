@@ -1,6 +1,6 @@
+import { recordAudit } from "../audit/record-audit.js";
 import { auditActor, type Caller, requireScopes } from "../auth/principal.js";
 import type { TokenCache } from "../auth/token-cache.js";
-import { recordAudit } from "../audit/record-audit.js";
 import type { SqlClient } from "../db/ports.js";
 import { withOrg } from "../db/tenant.js";
 import { notFound } from "../lib/errors.js";

@@ -6,7 +6,14 @@ import type { AppEnv } from "../services.js";
 import { createToken } from "./create-token.js";
 import { listTokens } from "./list-tokens.js";
 import { revokeToken } from "./revoke-token.js";
-import { CreatedTokenSchema, CreateTokenBody, ListTokensQuery, RevokeTokenBody, TokenPageSchema, TokenSchema } from "./schemas.js";
+import {
+  CreatedTokenSchema,
+  CreateTokenBody,
+  ListTokensQuery,
+  RevokeTokenBody,
+  TokenPageSchema,
+  TokenSchema,
+} from "./schemas.js";
 
 const tags = ["Tokens"];
 

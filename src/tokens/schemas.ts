@@ -44,7 +44,10 @@ export const RevokeTokenBody = z
   .openapi("RevokeToken");
 
 export const ListTokensQuery = PageQuery.extend({
-  include_revoked: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  include_revoked: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
 });
 
 export const TokenPageSchema = pageOf(TokenSchema, "TokenPage");

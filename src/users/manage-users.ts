@@ -1,5 +1,5 @@
-import { auditActor, type Caller, requireScopes } from "../auth/principal.js";
 import { recordAudit } from "../audit/record-audit.js";
+import { auditActor, type Caller, requireScopes } from "../auth/principal.js";
 import { isUniqueViolation, type SqlClient } from "../db/ports.js";
 import { withOrg } from "../db/tenant.js";
 import { decodeCursor, type Page, toPage } from "../lib/cursor.js";
@@ -94,7 +94,12 @@ export async function updateUser(
   requireScopes(p, "org:admin");
   return withOrg(deps.sql, p.orgId, async (tx) => {
     const current = await lockUser(tx, p.orgId, id);
-    if (current.role === "owner" && patch.role && patch.role !== "owner" && (await countOwners(tx, p.orgId)) <= 1) {
+    if (
+      current.role === "owner" &&
+      patch.role &&
+      patch.role !== "owner" &&
+      (await countOwners(tx, p.orgId)) <= 1
+    ) {
       throw new AppError("FAILED_PRECONDITION", "the organisation must keep at least one owner");
     }
     const { rows } = await tx.query<Record<string, unknown>>(
@@ -110,7 +115,11 @@ export async function updateUser(
  * Removes a user and revokes every token they own.
  * @throws PERMISSION_DENIED, NOT_FOUND, FAILED_PRECONDITION (last owner)
  */
-export async function deleteUser(deps: Deps, caller: Caller, id: string): Promise<{ revokedTokenIds: string[] }> {
+export async function deleteUser(
+  deps: Deps,
+  caller: Caller,
+  id: string,
+): Promise<{ revokedTokenIds: string[] }> {
   const p = caller.principal;
   requireScopes(p, "org:admin");
   return withOrg(deps.sql, p.orgId, async (tx) => {
@@ -125,7 +134,9 @@ export async function deleteUser(deps: Deps, caller: Caller, id: string): Promis
     );
     await tx.query("DELETE FROM users WHERE org_id = $1 AND id = $2", [p.orgId, id]);
     const revokedTokenIds = revoked.rows.map((r) => String(r.id));
-    await recordAudit(tx, p.orgId, auditActor(caller), "user.delete", id, { revoked_tokens: revokedTokenIds.length });
+    await recordAudit(tx, p.orgId, auditActor(caller), "user.delete", id, {
+      revoked_tokens: revokedTokenIds.length,
+    });
     return { revokedTokenIds };
   });
 }

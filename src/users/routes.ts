@@ -62,7 +62,10 @@ export function userRoutes(): OpenAPIHono<AppEnv> {
       responses: { 200: jsonResponse(UserSchema, "The updated user"), ...errorResponses },
     }),
     async (c) =>
-      c.json(await updateUser(c.var.services, callerOf(c), c.req.valid("param").id, c.req.valid("json")), 200),
+      c.json(
+        await updateUser(c.var.services, callerOf(c), c.req.valid("param").id, c.req.valid("json")),
+        200,
+      ),
   );
 
   app.openapi(

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isUniqueViolation, SqlError, type SqlClient } from "../../src/db/ports.js";
+import { isUniqueViolation, type SqlClient, SqlError } from "../../src/db/ports.js";
 import { APP_ROLE, withOrg } from "../../src/db/tenant.js";
 import { uuidv7 } from "../../src/lib/ids.js";
 
@@ -30,7 +30,12 @@ export function runSqlClientContract(name: string, open: () => Promise<SqlClient
     });
 
     it("runs parameterised statements and reports affected rows", async () => {
-      const res = await sql.query(`INSERT INTO ${table} (id, label) VALUES ($1, $2), ($3, $4)`, [1, "a", 2, "b"]);
+      const res = await sql.query(`INSERT INTO ${table} (id, label) VALUES ($1, $2), ($3, $4)`, [
+        1,
+        "a",
+        2,
+        "b",
+      ]);
       expect(res.rowCount).toBe(2);
       const { rows } = await sql.query<{ id: number; label: string }>(
         `SELECT id, label FROM ${table} WHERE id = ANY($1::int[]) ORDER BY id`,
@@ -43,7 +48,9 @@ export function runSqlClientContract(name: string, open: () => Promise<SqlClient
     });
 
     it("runs multi-statement scripts with exec", async () => {
-      await sql.exec(`INSERT INTO ${table} (id, label) VALUES (10, 'x'); UPDATE ${table} SET label = 'y' WHERE id = 10;`);
+      await sql.exec(
+        `INSERT INTO ${table} (id, label) VALUES (10, 'x'); UPDATE ${table} SET label = 'y' WHERE id = 10;`,
+      );
       const { rows } = await sql.query<{ label: string }>(`SELECT label FROM ${table} WHERE id = 10`);
       expect(rows[0]?.label).toBe("y");
     });

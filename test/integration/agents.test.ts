@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, insertSession, newAgent, newOrg, newToken, problem, type TestApp } from "../support/app.js";
+import {
+  createTestApp,
+  insertSession,
+  newAgent,
+  newOrg,
+  newToken,
+  problem,
+  type TestApp,
+} from "../support/app.js";
 
 let t: TestApp;
 let admin: string;
@@ -13,7 +21,10 @@ afterAll(() => t.close());
 
 describe("POST /v1/agents", () => {
   it("creates an agent with default config", async () => {
-    const res = await t.call("POST", "/v1/agents", { token: admin, body: { name: "Support", slug: "support" } });
+    const res = await t.call("POST", "/v1/agents", {
+      token: admin,
+      body: { name: "Support", slug: "support" },
+    });
     expect(res.status).toBe(201);
     const body = await res.json();
     expect(body).toMatchObject({
@@ -57,7 +68,9 @@ describe("POST /v1/agents", () => {
     });
     expect(res.status).toBe(400);
     const paths = (await problem(res)).errors?.map((e) => e.path) ?? [];
-    expect(paths).toEqual(expect.arrayContaining(["extra", "config.nope", "config.max_memories_per_context"]));
+    expect(paths).toEqual(
+      expect.arrayContaining(["extra", "config.nope", "config.max_memories_per_context"]),
+    );
   });
 
   it("needs agent:write", async () => {
@@ -114,7 +127,11 @@ describe("GET/PATCH /v1/agents/{id}", () => {
     });
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(body).toMatchObject({ name: "Renamed", slug: "patchme", config: { memory_scope: "org", max_memories_per_context: 20 } });
+    expect(body).toMatchObject({
+      name: "Renamed",
+      slug: "patchme",
+      config: { memory_scope: "org", max_memories_per_context: 20 },
+    });
     const got = await (await t.call("GET", `/v1/agents/${a.id}`, { token: admin })).json();
     expect(got).toEqual(body);
   });
@@ -127,7 +144,9 @@ describe("GET/PATCH /v1/agents/{id}", () => {
   });
 
   it("answers 404 for an unknown id and 400 for a malformed one", async () => {
-    expect((await t.call("GET", "/v1/agents/0190a1b2-0000-7000-8000-000000000000", { token: admin })).status).toBe(404);
+    expect(
+      (await t.call("GET", "/v1/agents/0190a1b2-0000-7000-8000-000000000000", { token: admin })).status,
+    ).toBe(404);
     expect((await t.call("GET", "/v1/agents/not-a-uuid", { token: admin })).status).toBe(400);
   });
 });
@@ -180,7 +199,8 @@ describe("agent-restricted tokens", () => {
     expect((await t.call("GET", `/v1/agents/${other.id}`, { token: bound.token })).status).toBe(404);
     expect((await t.call("POST", `/v1/agents/${other.id}/pause`, { token: bound.token })).status).toBe(404);
     expect(
-      (await t.call("POST", "/v1/agents", { token: bound.token, body: { name: "n", slug: "sneaky" } })).status,
+      (await t.call("POST", "/v1/agents", { token: bound.token, body: { name: "n", slug: "sneaky" } }))
+        .status,
     ).toBe(403);
   });
 });

@@ -54,7 +54,9 @@ describe("bearer authentication", () => {
 
   it("refuses tokens of a suspended organisation", async () => {
     const org = await newOrg(t, "suspended-org");
-    await withOrg(t.sql, org.orgId, (tx) => tx.query("UPDATE orgs SET status = 'suspended' WHERE id = $1", [org.orgId]));
+    await withOrg(t.sql, org.orgId, (tx) =>
+      tx.query("UPDATE orgs SET status = 'suspended' WHERE id = $1", [org.orgId]),
+    );
     const res = await t.sibling().call("GET", "/v1/orgs/me", { token: org.token });
     expect(res.status).toBe(403);
   });
@@ -64,7 +66,9 @@ describe("revocation", () => {
   it("is immediate in the process that revoked", async () => {
     const tok = await newToken(t, admin, { preset: "read-only" });
     expect((await t.call("GET", "/v1/orgs/me", { token: tok.token })).status).toBe(200);
-    expect((await t.call("DELETE", `/v1/tokens/${tok.id}`, { token: admin, body: { reason: "leaked" } })).status).toBe(200);
+    expect(
+      (await t.call("DELETE", `/v1/tokens/${tok.id}`, { token: admin, body: { reason: "leaked" } })).status,
+    ).toBe(200);
     expect((await t.call("GET", "/v1/orgs/me", { token: tok.token })).status).toBe(401);
   });
 
@@ -85,7 +89,8 @@ describe("rate limits", () => {
     const app = await createTestApp({ RATE_LIMIT_TOKEN_PER_MINUTE: "5" });
     try {
       const statuses: number[] = [];
-      for (let i = 0; i < 5; i++) statuses.push((await app.call("GET", "/v1/orgs/me", { token: app.rootToken })).status);
+      for (let i = 0; i < 5; i++)
+        statuses.push((await app.call("GET", "/v1/orgs/me", { token: app.rootToken })).status);
       expect(statuses).toEqual([200, 200, 200, 200, 200]);
       const limited = await app.call("GET", "/v1/orgs/me", { token: app.rootToken });
       expect(limited.status).toBe(429);

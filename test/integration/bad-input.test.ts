@@ -23,7 +23,11 @@ describe("bad input on write endpoints", () => {
     ["null", { body: "null" }, 400],
     ["wrong types", { body: JSON.stringify({ name: 5, slug: ["x"] }) }, 400],
     ["unknown fields", { body: JSON.stringify({ name: "n", slug: "s", admin: true }) }, 400],
-    ["a non-JSON content type", { body: "name=x", headers: { "content-type": "application/x-www-form-urlencoded" } }, 415],
+    [
+      "a non-JSON content type",
+      { body: "name=x", headers: { "content-type": "application/x-www-form-urlencoded" } },
+      415,
+    ],
     ["an oversized body", { body: JSON.stringify({ name: "x".repeat(10_000), slug: "big" }) }, 413],
     ["unicode junk in the slug", { body: JSON.stringify({ name: "n", slug: "ѕlug\u0000" }) }, 400],
     ["SQL in the slug", { body: JSON.stringify({ name: "n", slug: "x'; DROP TABLE agents; --" }) }, 400],

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPglite } from "../../src/adapters/pglite/open.js";
 import { createPgliteSqlClient } from "../../src/adapters/pglite/sql-client.js";
-import type { SqlClient } from "../../src/db/ports.js";
 import { migrate, pendingMigrations } from "../../src/db/migrate.js";
 import { loadMigrations } from "../../src/db/migrations-fs.js";
+import type { SqlClient } from "../../src/db/ports.js";
 import { LATEST_MIGRATION } from "../../src/db/schema-version.js";
 
 let sql: SqlClient;
@@ -26,14 +26,32 @@ describe("migration runner", () => {
   });
 
   it("creates every table of the data model with RLS forced on tenant tables", async () => {
-    const { rows } = await sql.query<{ relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean }>(
+    const { rows } = await sql.query<{
+      relname: string;
+      relrowsecurity: boolean;
+      relforcerowsecurity: boolean;
+    }>(
       `SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class
         WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace`,
     );
     const tenant = [
-      "orgs", "users", "agents", "api_tokens", "directives", "directive_versions", "sessions", "session_messages",
-      "memories", "memory_versions", "memory_relationships", "memory_tags", "idempotency_keys", "job_failures",
-      "session_archives", "assembly_events", "audit_log",
+      "orgs",
+      "users",
+      "agents",
+      "api_tokens",
+      "directives",
+      "directive_versions",
+      "sessions",
+      "session_messages",
+      "memories",
+      "memory_versions",
+      "memory_relationships",
+      "memory_tags",
+      "idempotency_keys",
+      "job_failures",
+      "session_archives",
+      "assembly_events",
+      "audit_log",
     ];
     for (const name of tenant) {
       const row = rows.find((r) => r.relname === name);
@@ -46,7 +64,9 @@ describe("migration runner", () => {
   });
 
   it("runs each file in a transaction: a failing file leaves nothing behind", async () => {
-    const bad = [{ name: "9000_broken.sql", sql: "CREATE TABLE half_done (id int); SELECT no_such_function();" }];
+    const bad = [
+      { name: "9000_broken.sql", sql: "CREATE TABLE half_done (id int); SELECT no_such_function();" },
+    ];
     await expect(migrate(sql, bad)).rejects.toThrow();
     const { rows } = await sql.query("SELECT to_regclass('half_done') AS t");
     expect(rows[0]).toEqual({ t: null });
@@ -61,7 +81,12 @@ describe("migration runner", () => {
   });
 
   it("serialises concurrent runners", async () => {
-    const extra = [{ name: "9001_counter.sql", sql: "CREATE TABLE counter_once (id int PRIMARY KEY); INSERT INTO counter_once VALUES (1);" }];
+    const extra = [
+      {
+        name: "9001_counter.sql",
+        sql: "CREATE TABLE counter_once (id int PRIMARY KEY); INSERT INTO counter_once VALUES (1);",
+      },
+    ];
     const results = await Promise.all([migrate(sql, extra), migrate(sql, extra)]);
     expect(results.flatMap((r) => r.applied)).toEqual(["9001_counter.sql"]);
   });

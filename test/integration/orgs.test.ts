@@ -36,7 +36,9 @@ describe("POST /v1/orgs", () => {
 
   it("answers 409 for a taken slug and 400 for a bad one", async () => {
     await newOrg(t, "taken");
-    expect((await t.call("POST", "/v1/orgs", { token: t.rootToken, body: { name: "t", slug: "taken" } })).status).toBe(409);
+    expect(
+      (await t.call("POST", "/v1/orgs", { token: t.rootToken, body: { name: "t", slug: "taken" } })).status,
+    ).toBe(409);
     const bad = await t.call("POST", "/v1/orgs", { token: t.rootToken, body: { name: "t", slug: "Not OK" } });
     expect(bad.status).toBe(400);
   });
@@ -59,13 +61,19 @@ describe("/v1/orgs/me", () => {
     const org = await newOrg(t, "me-org");
     const ro = await newToken(t, org.token, { preset: "read-only" });
     expect((await t.call("GET", "/v1/orgs/me", { token: ro.token })).status).toBe(200);
-    expect((await t.call("PATCH", "/v1/orgs/me", { token: ro.token, body: { name: "no" } })).status).toBe(403);
+    expect((await t.call("PATCH", "/v1/orgs/me", { token: ro.token, body: { name: "no" } })).status).toBe(
+      403,
+    );
     const res = await t.call("PATCH", "/v1/orgs/me", {
       token: org.token,
       body: { name: "Renamed", settings: { session_retention_days: 30 } },
     });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ name: "Renamed", slug: "me-org", settings: { session_retention_days: 30 } });
+    expect(await res.json()).toMatchObject({
+      name: "Renamed",
+      slug: "me-org",
+      settings: { session_retention_days: 30 },
+    });
   });
 
   it("rejects settings out of range and read-only fields", async () => {

@@ -12,7 +12,9 @@ beforeAll(async () => {
   a = await newOrg(t, "tenant-a");
   b = await newOrg(t, "tenant-b");
   const agent = await newAgent(t, a.token, "secret-agent");
-  const user = await (await t.call("POST", "/v1/users", { token: a.token, body: { email: "x@a.test" } })).json();
+  const user = await (
+    await t.call("POST", "/v1/users", { token: a.token, body: { email: "x@a.test" } })
+  ).json();
   const token = await newToken(t, a.token, { preset: "read-only" });
   ids = { agent: agent.id, user: user.id, token: token.id };
   // Org B owns rows of every kind too, so "sees none of A" is never vacuously true.
@@ -71,7 +73,11 @@ describe("row-level security alone", () => {
   it.each(["agents", "users", "api_tokens", "audit_log", "orgs"])(
     "a query on %s with no org filter, scoped to org B, sees none of org A",
     async (table) => {
-      const rows = await withOrg(t.sql, b.orgId, async (tx) => (await tx.query(`SELECT * FROM ${table}`)).rows);
+      const rows = await withOrg(
+        t.sql,
+        b.orgId,
+        async (tx) => (await tx.query(`SELECT * FROM ${table}`)).rows,
+      );
       expect(JSON.stringify(rows)).not.toContain(a.orgId);
       expect(rows.length).toBeGreaterThan(0);
     },

@@ -12,7 +12,10 @@ afterAll(() => t.close());
 
 describe("POST /v1/tokens", () => {
   it("returns the plaintext once, with the scopes of the preset", async () => {
-    const res = await t.call("POST", "/v1/tokens", { token: admin, body: { name: "gw", kind: "service", preset: "gateway" } });
+    const res = await t.call("POST", "/v1/tokens", {
+      token: admin,
+      body: { name: "gw", kind: "service", preset: "gateway" },
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get("cache-control")).toBe("no-store");
     const body = await res.json();
@@ -29,7 +32,9 @@ describe("POST /v1/tokens", () => {
   it("accepts explicit scopes", async () => {
     const tok = await newToken(t, admin, { scopes: ["agent:read"] });
     expect((await t.call("GET", "/v1/agents", { token: tok.token })).status).toBe(200);
-    expect((await t.call("POST", "/v1/agents", { token: tok.token, body: { name: "n", slug: "n" } })).status).toBe(403);
+    expect(
+      (await t.call("POST", "/v1/agents", { token: tok.token, body: { name: "n", slug: "n" } })).status,
+    ).toBe(403);
   });
 
   it("needs exactly one of preset or scopes", async () => {
@@ -37,17 +42,29 @@ describe("POST /v1/tokens", () => {
       const res = await t.call("POST", "/v1/tokens", { token: admin, body });
       expect(res.status).toBe(400);
     }
-    const unknown = await t.call("POST", "/v1/tokens", { token: admin, body: { name: "x", scopes: ["root"] } });
+    const unknown = await t.call("POST", "/v1/tokens", {
+      token: admin,
+      body: { name: "x", scopes: ["root"] },
+    });
     expect(unknown.status).toBe(400);
   });
 
   it("cannot grant scopes the creator does not hold", async () => {
     const limited = await newToken(t, admin, { scopes: ["token:create", "agent:read"] });
-    const res = await t.call("POST", "/v1/tokens", { token: limited.token, body: { name: "up", preset: "admin" } });
+    const res = await t.call("POST", "/v1/tokens", {
+      token: limited.token,
+      body: { name: "up", preset: "admin" },
+    });
     expect(res.status).toBe(403);
-    const ok = await t.call("POST", "/v1/tokens", { token: limited.token, body: { name: "same", scopes: ["agent:read"] } });
+    const ok = await t.call("POST", "/v1/tokens", {
+      token: limited.token,
+      body: { name: "same", scopes: ["agent:read"] },
+    });
     expect(ok.status).toBe(201);
-    const platform = await t.call("POST", "/v1/tokens", { token: admin, body: { name: "p", scopes: ["platform:admin"] } });
+    const platform = await t.call("POST", "/v1/tokens", {
+      token: admin,
+      body: { name: "p", scopes: ["platform:admin"] },
+    });
     expect(platform.status).toBe(403);
   });
 
@@ -72,7 +89,12 @@ describe("POST /v1/tokens", () => {
     expect((await problem(past)).errors?.[0]?.path).toBe("expires_at");
     const svc = await t.call("POST", "/v1/tokens", {
       token: admin,
-      body: { name: "x", kind: "service", preset: "gateway", user_id: "0190a1b2-0000-7000-8000-000000000000" },
+      body: {
+        name: "x",
+        kind: "service",
+        preset: "gateway",
+        user_id: "0190a1b2-0000-7000-8000-000000000000",
+      },
     });
     expect(svc.status).toBe(400);
   });
@@ -91,22 +113,30 @@ describe("POST /v1/tokens", () => {
 describe("DELETE /v1/tokens/{id}", () => {
   it("revokes with a reason, idempotently, and hides revoked tokens by default", async () => {
     const tok = await newToken(t, admin, { preset: "read-only" });
-    const first = await (await t.call("DELETE", `/v1/tokens/${tok.id}`, { token: admin, body: { reason: "rotated" } })).json();
+    const first = await (
+      await t.call("DELETE", `/v1/tokens/${tok.id}`, { token: admin, body: { reason: "rotated" } })
+    ).json();
     expect(first.revoked_at).not.toBeNull();
     expect(first.revoked_reason).toBe("rotated");
-    const again = await (await t.call("DELETE", `/v1/tokens/${tok.id}`, { token: admin, body: { reason: "other" } })).json();
+    const again = await (
+      await t.call("DELETE", `/v1/tokens/${tok.id}`, { token: admin, body: { reason: "other" } })
+    ).json();
     expect(again.revoked_at).toBe(first.revoked_at);
     expect(again.revoked_reason).toBe("rotated");
     const active = await (await t.call("GET", "/v1/tokens?limit=100", { token: admin })).json();
     expect(active.items.map((x: { id: string }) => x.id)).not.toContain(tok.id);
-    const all = await (await t.call("GET", "/v1/tokens?limit=100&include_revoked=true", { token: admin })).json();
+    const all = await (
+      await t.call("GET", "/v1/tokens?limit=100&include_revoked=true", { token: admin })
+    ).json();
     expect(all.items.map((x: { id: string }) => x.id)).toContain(tok.id);
   });
 
   it("needs token:revoke and answers 404 for unknown ids", async () => {
     const ro = await newToken(t, admin, { preset: "read-only" });
     expect((await t.call("DELETE", `/v1/tokens/${ro.id}`, { token: ro.token })).status).toBe(403);
-    expect((await t.call("DELETE", "/v1/tokens/0190a1b2-0000-7000-8000-000000000000", { token: admin })).status).toBe(404);
+    expect(
+      (await t.call("DELETE", "/v1/tokens/0190a1b2-0000-7000-8000-000000000000", { token: admin })).status,
+    ).toBe(404);
   });
 
   it("audits creation and revocation", async () => {

@@ -3,9 +3,9 @@ import { openPglite } from "../../src/adapters/pglite/open.js";
 import { createPgliteSqlClient } from "../../src/adapters/pglite/sql-client.js";
 import { createApp } from "../../src/app.js";
 import { createTokenCache } from "../../src/auth/token-cache.js";
-import type { SqlClient } from "../../src/db/ports.js";
 import { migrate } from "../../src/db/migrate.js";
 import { loadMigrations } from "../../src/db/migrations-fs.js";
+import type { SqlClient } from "../../src/db/ports.js";
 import { withOrg } from "../../src/db/tenant.js";
 import { parseConfig } from "../../src/env.js";
 import type { Clock } from "../../src/lib/clock.js";
@@ -30,7 +30,11 @@ export interface TestApp {
   rootToken: string;
   rootOrgId: string;
   /** Sends a request; `body` objects are sent as JSON. */
-  call(method: string, path: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
+  call(
+    method: string,
+    path: string,
+    opts?: { token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>;
   /** A second app over the same database with its own caches (another process/isolate). */
   sibling(): TestApp;
   close(): Promise<void>;
@@ -41,7 +45,11 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const db = await openPglite();
   const sql = createPgliteSqlClient(db, { ownsDb: true });
   await migrate(sql, await loadMigrations());
-  const config = parseConfig({ TOKEN_PEPPER: "test-pepper-test-pepper-test-pepper-0123", LOG_LEVEL: "debug", ...env });
+  const config = parseConfig({
+    TOKEN_PEPPER: "test-pepper-test-pepper-test-pepper-0123",
+    LOG_LEVEL: "debug",
+    ...env,
+  });
   const boot = await bootstrap(sql, config.TOKEN_PEPPER ?? "");
   const build = (): TestApp => {
     const logs: string[] = [];
@@ -115,18 +123,26 @@ export async function newAgent(t: TestApp, token: string, slug: string): Promise
 /** Inserts a session row directly (sessions have no REST create yet). */
 export async function insertSession(t: TestApp, orgId: string, agentId: string): Promise<void> {
   await withOrg(t.sql, orgId, (tx) =>
-    tx.query("INSERT INTO sessions (id, org_id, agent_id, external_id) VALUES (gen_random_uuid(), $1, $2, $3)", [
-      orgId,
-      agentId,
-      `ext-${Math.random()}`,
-    ]),
+    tx.query(
+      "INSERT INTO sessions (id, org_id, agent_id, external_id) VALUES (gen_random_uuid(), $1, $2, $3)",
+      [orgId, agentId, `ext-${Math.random()}`],
+    ),
   );
 }
 
 /** Asserts a problem+json response and returns its body. */
-export async function problem(res: Response): Promise<{ code: string; status: number; requestId: string; errors?: { path: string }[] }> {
+export async function problem(
+  res: Response,
+): Promise<{ code: string; status: number; requestId: string; errors?: { path: string }[] }> {
   if (!res.headers.get("content-type")?.startsWith("application/problem+json")) {
-    throw new Error(`expected problem+json, got ${res.status} ${res.headers.get("content-type")}: ${await res.text()}`);
+    throw new Error(
+      `expected problem+json, got ${res.status} ${res.headers.get("content-type")}: ${await res.text()}`,
+    );
   }
-  return (await res.json()) as { code: string; status: number; requestId: string; errors?: { path: string }[] };
+  return (await res.json()) as {
+    code: string;
+    status: number;
+    requestId: string;
+    errors?: { path: string }[];
+  };
 }

@@ -3,14 +3,6 @@ import { mintToken } from "../../src/auth/token-format.js";
 import { bootstrap } from "../../src/orgs/bootstrap.js";
 import { startPgliteServer } from "../support/pglite-server.js";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    workerDatabaseUrl: string;
-    workerPepper: string;
-    workerAdminToken: string;
-  }
-}
-
 /**
  * Node side of the Worker tests: a migrated PGlite served on loopback, bootstrapped
  * with a known admin token that the Worker under test receives as a binding.
