@@ -1,0 +1,31 @@
+import { writeFile } from "node:fs/promises";
+import { createMemoryRateLimiter } from "../src/adapters/in-memory/rate-limiter.js";
+import { createApp } from "../src/app.js";
+import { createTokenCache } from "../src/auth/token-cache.js";
+import type { SqlClient } from "../src/db/ports.js";
+import { parseConfig } from "../src/env.js";
+import { systemClock } from "../src/lib/clock.js";
+import { createLogger } from "../src/lib/logger.js";
+
+// The document is generated from the route definitions alone; no database is touched.
+const noDatabase: SqlClient = {
+  query: () => Promise.reject(new Error("no database while exporting OpenAPI")),
+  exec: () => Promise.reject(new Error("no database while exporting OpenAPI")),
+  transaction: () => Promise.reject(new Error("no database while exporting OpenAPI")),
+  close: async () => {},
+};
+const app = createApp(() => ({
+  config: parseConfig({}),
+  sql: noDatabase,
+  logger: createLogger("error"),
+  clock: systemClock,
+  pepper: "",
+  tokenCache: createTokenCache(0),
+  rateLimiter: createMemoryRateLimiter(),
+  defer: () => {},
+}));
+const res = await app.request("/openapi.json");
+const doc = await res.json();
+const out = process.argv[2] ?? "docs/openapi.json";
+await writeFile(out, `${JSON.stringify(doc, null, 2)}\n`);
+process.stdout.write(`wrote ${out} (${Object.keys(doc.paths).length} paths)\n`);
