@@ -15,9 +15,14 @@ try {
     process.stdout.write(`applied ${report.applied.length}, already applied ${report.skipped.length}\n`);
     for (const name of report.applied) process.stdout.write(`  + ${name}\n`);
     if (process.argv.includes("--bootstrap")) {
-      const boot = await bootstrap(runtime.services.sql, runtime.services.pepper, config.ENGRAM_BOOTSTRAP_TOKEN);
+      const boot = await bootstrap(
+        runtime.services.sql,
+        runtime.services.pepper,
+        config.ENGRAM_BOOTSTRAP_TOKEN,
+      );
       if (!boot.created) process.stdout.write("already bootstrapped\n");
-      else if (boot.mintedToken) process.stdout.write(`admin token (shown once, store it now): ${boot.mintedToken}\n`);
+      else if (boot.mintedToken)
+        process.stdout.write(`admin token (shown once, store it now): ${boot.mintedToken}\n`);
       else process.stdout.write("bootstrapped with ENGRAM_BOOTSTRAP_TOKEN\n");
     }
   } finally {
