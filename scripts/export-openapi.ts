@@ -25,7 +25,7 @@ const app = createApp(() => ({
   defer: () => {},
 }));
 const res = await app.request("/openapi.json");
-const doc = await res.json();
+const doc = (await res.json()) as { paths: Record<string, unknown> };
 const out = process.argv[2] ?? "docs/openapi.json";
 await writeFile(out, `${JSON.stringify(doc, null, 2)}\n`);
 process.stdout.write(`wrote ${out} (${Object.keys(doc.paths).length} paths)\n`);
