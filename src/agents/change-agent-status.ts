@@ -1,9 +1,8 @@
 import { recordAudit } from "../audit/record-audit.js";
-import { auditActor, type Caller, requireAgentAccess, requireScopes } from "../auth/principal.js";
+import { auditActor, type Caller } from "../auth/principal.js";
 import type { SqlClient } from "../db/ports.js";
-import { withOrg } from "../db/tenant.js";
 import { AppError } from "../lib/errors.js";
-import { AGENT_COLUMNS, type AgentView, lockAgent, TRANSITIONS, toAgentView } from "./model.js";
+import { AGENT_COLUMNS, type AgentView, mutateAgent, TRANSITIONS, toAgentView } from "./model.js";
 
 export type AgentAction = keyof typeof TRANSITIONS;
 
@@ -18,11 +17,8 @@ export async function changeAgentStatus(
   id: string,
   action: AgentAction,
 ): Promise<AgentView> {
-  const p = caller.principal;
-  requireScopes(p, "agent:write");
-  requireAgentAccess(p, id);
-  return withOrg(deps.sql, p.orgId, async (tx) => {
-    const current = await lockAgent(tx, p.orgId, id);
+  const orgId = caller.principal.orgId;
+  return mutateAgent(deps.sql, caller, id, async (tx, current) => {
     const next = TRANSITIONS[action][current.status];
     if (!next) {
       throw new AppError("FAILED_PRECONDITION", `cannot ${action} an agent that is ${current.status}`);
@@ -30,9 +26,9 @@ export async function changeAgentStatus(
     if (next === current.status) return current;
     const { rows } = await tx.query<Record<string, unknown>>(
       `UPDATE agents SET status = $3, updated_at = now() WHERE org_id = $1 AND id = $2 RETURNING ${AGENT_COLUMNS}`,
-      [p.orgId, id, next],
+      [orgId, id, next],
     );
-    await recordAudit(tx, p.orgId, auditActor(caller), `agent.${action}`, id, {
+    await recordAudit(tx, orgId, auditActor(caller), `agent.${action}`, id, {
       from: current.status,
       to: next,
     });

@@ -1,5 +1,8 @@
-import type { SqlExecutor } from "../db/ports.js";
+import { type Caller, requireAgentAccess, requireScopes } from "../auth/principal.js";
+import type { SqlClient, SqlExecutor } from "../db/ports.js";
+import { withOrg } from "../db/tenant.js";
 import { toIso } from "../lib/clock.js";
+import { jsonColumn } from "../lib/columns.js";
 import { notFound } from "../lib/errors.js";
 
 export type AgentStatus = "active" | "paused" | "archived";
@@ -38,13 +41,13 @@ export const AGENT_COLUMNS =
 
 /** Maps a driver row to the API view. */
 export function toAgentView(row: Record<string, unknown>): AgentView {
-  const config = typeof row.config === "string" ? JSON.parse(row.config) : row.config;
+  const config = jsonColumn<Partial<AgentConfig>>(row.config);
   return {
     id: String(row.id),
     name: String(row.name),
     slug: String(row.slug),
     status: row.status as AgentStatus,
-    config: { ...DEFAULT_AGENT_CONFIG, ...(config as Partial<AgentConfig>) },
+    config: { ...DEFAULT_AGENT_CONFIG, ...config },
     total_sessions: Number(row.total_sessions),
     total_memories: Number(row.total_memories),
     last_active_at: toIso(row.last_active_at),
@@ -76,3 +79,20 @@ export const TRANSITIONS: Record<
   pause: { active: "paused", paused: "paused" },
   archive: { active: "archived", paused: "archived", archived: "archived" },
 };
+
+/**
+ * The frame of every agent change: agent:write, the token's agent restriction, one
+ * org-scoped transaction, and the agent locked before `fn` sees it.
+ * @throws PERMISSION_DENIED, NOT_FOUND
+ */
+export function mutateAgent<T>(
+  sql: SqlClient,
+  caller: Caller,
+  id: string,
+  fn: (tx: SqlExecutor, current: AgentView) => Promise<T>,
+): Promise<T> {
+  const p = caller.principal;
+  requireScopes(p, "agent:write");
+  requireAgentAccess(p, id);
+  return withOrg(sql, p.orgId, async (tx) => fn(tx, await lockAgent(tx, p.orgId, id)));
+}

@@ -90,7 +90,9 @@ export function agentRoutes(): OpenAPIHono<AppEnv> {
       responses: { 204: { description: "Deleted" }, ...errorResponses },
     }),
     async (c) => {
-      await deleteAgent(c.var.services, callerOf(c), c.req.valid("param").id);
+      const s = c.var.services;
+      const revoked = await deleteAgent(s, callerOf(c), c.req.valid("param").id);
+      for (const tokenId of revoked) s.tokenCache.delete(tokenId);
       return c.body(null, 204);
     },
   );

@@ -1,8 +1,7 @@
 import { recordAudit } from "../audit/record-audit.js";
-import { auditActor, type Caller, requireAgentAccess, requireScopes } from "../auth/principal.js";
+import { auditActor, type Caller } from "../auth/principal.js";
 import type { SqlClient } from "../db/ports.js";
-import { withOrg } from "../db/tenant.js";
-import { AGENT_COLUMNS, type AgentConfig, type AgentView, lockAgent, toAgentView } from "./model.js";
+import { AGENT_COLUMNS, type AgentConfig, type AgentView, mutateAgent, toAgentView } from "./model.js";
 
 /**
  * Renames an agent and/or merges config keys. The slug is immutable.
@@ -14,18 +13,15 @@ export async function updateAgent(
   id: string,
   patch: { name?: string; config?: Partial<AgentConfig> },
 ): Promise<AgentView> {
-  const p = caller.principal;
-  requireScopes(p, "agent:write");
-  requireAgentAccess(p, id);
-  return withOrg(deps.sql, p.orgId, async (tx) => {
-    const current = await lockAgent(tx, p.orgId, id);
+  const orgId = caller.principal.orgId;
+  return mutateAgent(deps.sql, caller, id, async (tx, current) => {
     const config = { ...current.config, ...patch.config };
     const { rows } = await tx.query<Record<string, unknown>>(
       `UPDATE agents SET name = $3, config = $4, updated_at = now()
         WHERE org_id = $1 AND id = $2 RETURNING ${AGENT_COLUMNS}`,
-      [p.orgId, id, patch.name ?? current.name, JSON.stringify(config)],
+      [orgId, id, patch.name ?? current.name, JSON.stringify(config)],
     );
-    await recordAudit(tx, p.orgId, auditActor(caller), "agent.update", id, {
+    await recordAudit(tx, orgId, auditActor(caller), "agent.update", id, {
       fields: Object.keys(patch).concat(Object.keys(patch.config ?? {}).map((k) => `config.${k}`)),
     });
     return toAgentView(rows[0] ?? {});

@@ -1,4 +1,5 @@
 import { toIso } from "../lib/clock.js";
+import { jsonColumn } from "../lib/columns.js";
 
 export interface OrgSettings {
   /** Days a completed session's transcript is kept. */
@@ -23,14 +24,14 @@ export const ORG_COLUMNS = "id, name, slug, tier, status, settings, created_at, 
 
 /** Maps a driver row to the API view. */
 export function toOrgView(row: Record<string, unknown>): OrgView {
-  const settings = typeof row.settings === "string" ? JSON.parse(row.settings) : row.settings;
+  const settings = jsonColumn<Partial<OrgSettings>>(row.settings);
   return {
     id: String(row.id),
     name: String(row.name),
     slug: String(row.slug),
     tier: row.tier as OrgView["tier"],
     status: row.status as OrgView["status"],
-    settings: { ...DEFAULT_ORG_SETTINGS, ...(settings as Partial<OrgSettings>) },
+    settings: { ...DEFAULT_ORG_SETTINGS, ...settings },
     created_at: toIso(row.created_at) ?? "",
     updated_at: toIso(row.updated_at) ?? "",
   };
