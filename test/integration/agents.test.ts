@@ -176,6 +176,14 @@ describe("DELETE /v1/agents/{id}", () => {
     await newAgent(t, admin, "deleteme");
   });
 
+  it("revokes the tokens bound to a deleted agent at once", async () => {
+    const a = await newAgent(t, admin, "bound-then-deleted");
+    const bound = await newToken(t, admin, { preset: "read-only", agent_id: a.id });
+    expect((await t.call("GET", `/v1/agents/${a.id}`, { token: bound.token })).status).toBe(200);
+    expect((await t.call("DELETE", `/v1/agents/${a.id}`, { token: admin })).status).toBe(204);
+    expect((await t.call("GET", "/v1/orgs/me", { token: bound.token })).status).toBe(401);
+  });
+
   it("refuses to delete an agent that has sessions", async () => {
     const a = await newAgent(t, admin, "has-sessions");
     await insertSession(t, orgId, a.id);
