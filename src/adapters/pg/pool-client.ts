@@ -3,6 +3,8 @@ import { type QueryResult, type Row, type SqlClient, type SqlExecutor, toSqlErro
 /** The subset of a pg-compatible connection both `pg` and Neon's driver provide. */
 export interface PgLikeConnection {
   query(text: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  on?(event: "error", listener: (err: Error) => void): unknown;
+  off?(event: "error", listener: (err: Error) => void): unknown;
 }
 
 /** The subset of a pg-compatible pool both `pg.Pool` and Neon's `Pool` provide. */
@@ -48,6 +50,12 @@ export function createPoolSqlClient(pool: PgLikePool): SqlClient {
       }
       const tx = executor(conn);
       let broken = false;
+      // A checked-out client whose connection drops emits 'error'; the pool only
+      // listens while the client is idle. The pending query rejects on its own.
+      const onError = () => {
+        broken = true;
+      };
+      conn.on?.("error", onError);
       try {
         await tx.query("BEGIN");
         const result = await fn(tx);
@@ -63,6 +71,7 @@ export function createPoolSqlClient(pool: PgLikePool): SqlClient {
         // errors (AppError and the like) pass through unchanged.
         throw err;
       } finally {
+        conn.off?.("error", onError);
         conn.release(broken);
       }
     },

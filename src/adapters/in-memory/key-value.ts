@@ -1,0 +1,52 @@
+import type { KeyValue } from "../../kv/ports.js";
+import type { Clock } from "../../lib/clock.js";
+import { systemClock } from "../../lib/clock.js";
+
+type Entry = { value: string | string[]; expiresAt: number | null };
+
+/** Process-local KeyValue; a real implementation that passes the same contract suite. */
+export function createMemoryKeyValue(clock: Clock = systemClock): KeyValue {
+  const data = new Map<string, Entry>();
+  const live = (key: string): Entry | undefined => {
+    const e = data.get(key);
+    if (e && e.expiresAt !== null && e.expiresAt <= clock.now()) {
+      data.delete(key);
+      return undefined;
+    }
+    return e;
+  };
+  const list = (key: string): string[] => {
+    const e = live(key);
+    if (e && !Array.isArray(e.value)) throw new Error("WRONGTYPE value is not a list");
+    return (e?.value as string[] | undefined) ?? [];
+  };
+  return {
+    async get(key) {
+      const e = live(key);
+      if (e && Array.isArray(e.value)) throw new Error("WRONGTYPE value is a list");
+      return (e?.value as string | undefined) ?? null;
+    },
+    async set(key, value, ttlSeconds) {
+      data.set(key, { value, expiresAt: ttlSeconds ? clock.now() + ttlSeconds * 1000 : null });
+    },
+    async del(keys) {
+      let n = 0;
+      for (const k of keys) if (live(k) && data.delete(k)) n++;
+      return n;
+    },
+    async listAll(key) {
+      return [...list(key)];
+    },
+    async listReplace(key, values) {
+      if (values.length === 0) data.delete(key);
+      else data.set(key, { value: [...values], expiresAt: null });
+    },
+    async listAppend(key, values, expectedLength) {
+      const current = list(key);
+      if (expectedLength !== undefined && current.length !== expectedLength) return null;
+      const next = [...current, ...values];
+      if (next.length > 0) data.set(key, { value: next, expiresAt: live(key)?.expiresAt ?? null });
+      return next.length;
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { Redis } from "ioredis";
+import type { KeyValue } from "../../kv/ports.js";
+import { appendResult, LIST_APPEND_LUA } from "../../kv/scripts.js";
+import { AppError } from "../../lib/errors.js";
+
+export interface RedisKeyValueOptions {
+  /** `redis://[:password@]host:port[/db]` */
+  url: string;
+  /** How long a command may wait for a connection before failing (ms). */
+  connectTimeoutMs?: number;
+}
+
+/** A KeyValue over Redis' TCP protocol (self-hosting), plus the client for closing. */
+export function createRedisKeyValue(options: RedisKeyValueOptions): KeyValue & { close(): Promise<void> } {
+  const redis = new Redis(options.url, {
+    lazyConnect: true,
+    connectTimeout: options.connectTimeoutMs ?? 2_000,
+    // A command in flight when the connection drops fails instead of being re-sent
+    // after reconnecting: re-sending an append after an ambiguous failure could
+    // apply it twice. Callers decide about retries.
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+  });
+  // Without a listener ioredis logs connection errors itself; commands still reject.
+  redis.on("error", () => {});
+  const run = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw new AppError("UNAVAILABLE", "key-value store unavailable", { cause: err, retryable: true });
+    }
+  };
+  return {
+    get: (key) => run(() => redis.get(key)),
+    set: (key, value, ttlSeconds) =>
+      run(async () => {
+        if (ttlSeconds) await redis.set(key, value, "EX", ttlSeconds);
+        else await redis.set(key, value);
+      }),
+    del: (keys) => run(() => (keys.length ? redis.del(...keys) : Promise.resolve(0))),
+    listAll: (key) => run(() => redis.lrange(key, 0, -1)),
+    listReplace: (key, values) =>
+      run(async () => {
+        const tx = redis.multi().del(key);
+        if (values.length) tx.rpush(key, ...values);
+        const results = await tx.exec();
+        const failed = results?.find(([err]) => err);
+        if (!results || failed) throw failed?.[0] ?? new Error("transaction aborted");
+      }),
+    listAppend: (key, values, expectedLength) =>
+      run(async () =>
+        appendResult(await redis.eval(LIST_APPEND_LUA, 1, key, expectedLength ?? "", ...values)),
+      ),
+    close: async () => {
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { Redis } from "@upstash/redis";
+import type { KeyValue } from "../../kv/ports.js";
+import { appendResult, LIST_APPEND_LUA } from "../../kv/scripts.js";
+import { AppError } from "../../lib/errors.js";
+
+export interface UpstashKeyValueOptions {
+  url: string;
+  token: string;
+}
+
+/**
+ * A KeyValue over Upstash's REST API (Workers and anywhere without TCP). Values are
+ * stored as given: the client's automatic JSON (de)serialisation is off.
+ */
+export function createUpstashKeyValue(options: UpstashKeyValueOptions): KeyValue {
+  const redis = new Redis({
+    url: options.url,
+    token: options.token,
+    automaticDeserialization: false,
+    // One attempt: callers (jobs, the hot path) decide about retries. `retry: false`
+    // would still try twice, and a blind retry of an append after an ambiguous
+    // failure could apply it twice.
+    retry: { retries: 0 },
+    enableTelemetry: false,
+  });
+  const run = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw new AppError("UNAVAILABLE", "key-value store unavailable", { cause: err, retryable: true });
+    }
+  };
+  return {
+    get: (key) => run(async () => (await redis.get<string>(key)) ?? null),
+    set: (key, value, ttlSeconds) =>
+      run(async () => {
+        if (ttlSeconds) await redis.set(key, value, { ex: ttlSeconds });
+        else await redis.set(key, value);
+      }),
+    del: (keys) => run(() => (keys.length ? redis.del(...keys) : Promise.resolve(0))),
+    listAll: (key) => run(() => redis.lrange<string>(key, 0, -1)),
+    listReplace: (key, values) =>
+      run(async () => {
+        const tx = redis.multi().del(key);
+        if (values.length) tx.rpush(key, ...values);
+        await tx.exec();
+      }),
+    listAppend: (key, values, expectedLength) =>
+      run(async () =>
+        appendResult(await redis.eval(LIST_APPEND_LUA, [key], [String(expectedLength ?? ""), ...values])),
+      ),
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * The key-value port: the subset of Redis that caches, chat histories, hot sets and
+ * rate limits need. Adapters: in-memory, Redis over TCP (ioredis), Upstash REST.
+ * Values are strings; callers serialise.
+ */
+export interface KeyValue {
+  get(key: string): Promise<string | null>;
+  /** Sets a value, with an optional time to live in seconds. */
+  set(key: string, value: string, ttlSeconds?: number): Promise<void>;
+  /** Deletes keys; returns how many existed. */
+  del(keys: string[]): Promise<number>;
+  /** The whole list (empty when the key does not exist). */
+  listAll(key: string): Promise<string[]>;
+  /** Replaces a list atomically: readers see the old or the new list, never a mix. */
+  listReplace(key: string, values: string[]): Promise<void>;
+  /**
+   * Appends atomically. With `expectedLength`, appends only when the list has exactly
+   * that length. Returns the new length, or null when the expectation failed.
+   */
+  listAppend(key: string, values: string[], expectedLength?: number): Promise<number | null>;
+}

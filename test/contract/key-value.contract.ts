@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { KeyValue } from "../../src/kv/ports.js";
+import { uuidv7 } from "../../src/lib/ids.js";
+
+export interface KeyValueFixture {
+  kv: KeyValue;
+  close(): Promise<void>;
+}
+
+/** The KeyValue port's contract: what caches, chat histories and hot sets rely on. */
+export function runKeyValueContract(name: string, setup: () => Promise<KeyValueFixture>): void {
+  describe(`KeyValue contract: ${name}`, () => {
+    let fx: KeyValueFixture;
+    const key = () => `test:kv:${uuidv7()}`;
+    beforeAll(async () => {
+      fx = await setup();
+    });
+    afterAll(() => fx?.close());
+
+    it("gets what was set; a missing key is null", async () => {
+      const k = key();
+      expect(await fx.kv.get(k)).toBeNull();
+      await fx.kv.set(k, "välue 🔑");
+      expect(await fx.kv.get(k)).toBe("välue 🔑");
+      await fx.kv.set(k, "");
+      expect(await fx.kv.get(k)).toBe("");
+    });
+
+    it("expires a value after its TTL", async () => {
+      const k = key();
+      await fx.kv.set(k, "v", 1);
+      expect(await fx.kv.get(k)).toBe("v");
+      await new Promise((r) => setTimeout(r, 1_100));
+      expect(await fx.kv.get(k)).toBeNull();
+    });
+
+    it("deletes keys and counts those that existed", async () => {
+      const [a, b] = [key(), key()];
+      await fx.kv.set(a, "1");
+      await fx.kv.listReplace(b, ["x"]);
+      expect(await fx.kv.del([a, b, key()])).toBe(2);
+      expect(await fx.kv.del([])).toBe(0);
+    });
+
+    it("replaces and appends lists, with and without an expected length", async () => {
+      const k = key();
+      expect(await fx.kv.listAll(k)).toEqual([]);
+      await fx.kv.listReplace(k, ["a", "b"]);
+      expect(await fx.kv.listAppend(k, ["c"], 2)).toBe(3);
+      expect(await fx.kv.listAppend(k, ["x"], 2)).toBeNull();
+      expect(await fx.kv.listAppend(k, ["d", "e"])).toBe(5);
+      expect(await fx.kv.listAll(k)).toEqual(["a", "b", "c", "d", "e"]);
+      await fx.kv.listReplace(k, []);
+      expect(await fx.kv.listAll(k)).toEqual([]);
+      await fx.kv.del([k]);
+    });
+  });
+}
