@@ -22,8 +22,8 @@ function failingAfterDelete(sql: SqlClient): SqlClient & { arm(): void } {
       sql.transaction((tx) =>
         fn({
           ...tx,
-          async query(text, params) {
-            const res = await tx.query(text, params);
+          async query<T>(text: string, params?: readonly unknown[]) {
+            const res = await tx.query<T>(text, params);
             if (armed && text.startsWith("DELETE FROM session_messages")) {
               armed = false;
               throw new Error("injected failure mid-save");
