@@ -39,6 +39,22 @@ export function toAppError(err: unknown): AppError {
   return new AppError("INTERNAL", "internal error", { cause: err });
 }
 
+/** The problem+json body and headers for an error (pure; shared by every app). */
+export function problemOf(appErr: AppError, requestId: string, docsBase: string) {
+  const body: Problem = {
+    type: `${docsBase}#${appErr.code.toLowerCase()}`,
+    title: ERROR_TABLE[appErr.code].title,
+    status: appErr.status,
+    detail: appErr.code === "INTERNAL" ? "internal error" : appErr.message,
+    code: appErr.code,
+    requestId,
+  };
+  if (appErr.fields?.length) body.errors = appErr.fields;
+  const headers: Record<string, string> = { "content-type": "application/problem+json" };
+  if (appErr.retryAfter !== undefined) headers["retry-after"] = String(appErr.retryAfter);
+  return { body, headers };
+}
+
 /** Renders an error as application/problem+json, logging unknown failures in full. */
 export function problemResponse(c: Context<AppEnv>, err: unknown): Response {
   const appErr = toAppError(err);
@@ -53,17 +69,10 @@ export function problemResponse(c: Context<AppEnv>, err: unknown): Response {
       stack: cause instanceof Error ? cause.stack : undefined,
     });
   }
-  const base = c.get("services")?.config.ERROR_DOCS_URL ?? "/errors";
-  const body: Problem = {
-    type: `${base}#${appErr.code.toLowerCase()}`,
-    title: ERROR_TABLE[appErr.code].title,
-    status: appErr.status,
-    detail: appErr.code === "INTERNAL" ? "internal error" : appErr.message,
-    code: appErr.code,
+  const { body, headers } = problemOf(
+    appErr,
     requestId,
-  };
-  if (appErr.fields?.length) body.errors = appErr.fields;
-  const headers: Record<string, string> = { "content-type": "application/problem+json" };
-  if (appErr.retryAfter !== undefined) headers["retry-after"] = String(appErr.retryAfter);
+    c.get("services")?.config.ERROR_DOCS_URL ?? "/errors",
+  );
   return c.body(JSON.stringify(body), appErr.status as ContentfulStatusCode, headers);
 }
