@@ -18,6 +18,8 @@ type Pending = { text: string; resolve: (v: number[]) => void; reject: (e: unkno
  */
 export function createBatcher(run: (texts: string[]) => Promise<number[][]>, o: BatcherOptions) {
   let queue: Pending[] = [];
+  // Texts accepted and not yet answered (waiting or in a model call): what the bound limits.
+  let outstanding = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let running = Promise.resolve();
 
@@ -34,6 +36,8 @@ export function createBatcher(run: (texts: string[]) => Promise<number[][]>, o: 
           batch.forEach((p, i) => p.resolve(vectors[i] ?? []));
         } catch (err) {
           for (const p of batch) p.reject(err);
+        } finally {
+          outstanding -= batch.length;
         }
       });
     }
@@ -42,11 +46,12 @@ export function createBatcher(run: (texts: string[]) => Promise<number[][]>, o: 
   return {
     /** Queues texts; resolves with their vectors in order. */
     submit(texts: string[]): Promise<number[][]> {
-      if (queue.length + texts.length > o.maxQueue) {
+      if (outstanding + texts.length > o.maxQueue) {
         return Promise.reject(
           new AppError("RESOURCE_EXHAUSTED", "embedding queue is full", { retryAfter: 1 }),
         );
       }
+      outstanding += texts.length;
       const promises = texts.map(
         (text) => new Promise<number[]>((resolve, reject) => queue.push({ text, resolve, reject })),
       );
@@ -54,8 +59,9 @@ export function createBatcher(run: (texts: string[]) => Promise<number[][]>, o: 
       else timer ??= setTimeout(flush, o.flushMs);
       return Promise.all(promises);
     },
-    get queued() {
-      return queue.length;
+    /** Texts accepted and not yet answered. */
+    get outstanding() {
+      return outstanding;
     },
   };
 }
