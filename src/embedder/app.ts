@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
-import { checkEmbedText } from "../embedding/local-embedder.js";
+import { checkEmbedText, checkEmbedTexts } from "../embedding/local-embedder.js";
 import type { Embedder } from "../embedding/ports.js";
 import { problemOf, toAppError } from "../http/problem.js";
 import { AppError } from "../lib/errors.js";
@@ -74,7 +74,7 @@ export function createEmbedderApp(o: EmbedderAppOptions): Hono {
         fields: [{ path: "texts", message: `${texts.length} items; at most ${MAX_BATCH_ITEMS}` }],
       });
     }
-    texts.forEach((t, i) => checkEmbedText(t, `texts.${i}`));
+    checkEmbedTexts(texts);
   };
 
   app.use("*", async (c, next) => {

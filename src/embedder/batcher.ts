@@ -33,7 +33,7 @@ export function createBatcher(run: (texts: string[]) => Promise<number[][]>, o: 
       running = running.then(async () => {
         try {
           const vectors = await run(batch.map((p) => p.text));
-          batch.forEach((p, i) => p.resolve(vectors[i] ?? []));
+          for (const [i, p] of batch.entries()) p.resolve(vectors[i] ?? []);
         } catch (err) {
           for (const p of batch) p.reject(err);
         } finally {

@@ -9,7 +9,13 @@ import type { Embedder } from "./ports.js";
 
 function counting(inner: Embedder) {
   const calls: string[][] = [];
-  const e: Embedder = { ...inner, embedBatch: async (t) => (calls.push(t), inner.embedBatch(t)) };
+  const e: Embedder = {
+    ...inner,
+    embedBatch: async (t) => {
+      calls.push(t);
+      return inner.embedBatch(t);
+    },
+  };
   return { e, calls };
 }
 
@@ -17,7 +23,13 @@ describe("embedding cache", () => {
   it("stores under embed:v1:{model}:{sha256(text)} and never keys by raw text", async () => {
     const kv = createMemoryKeyValue();
     const seen: string[] = [];
-    const spy: KeyValue = { ...kv, set: (k, v, ttl) => (seen.push(`${k}|${ttl}`), kv.set(k, v, ttl)) };
+    const spy: KeyValue = {
+      ...kv,
+      set: (k, v, ttl) => {
+        seen.push(`${k}|${ttl}`);
+        return kv.set(k, v, ttl);
+      },
+    };
     await withEmbeddingCache(createLocalEmbedder(), { kv: spy, ttlSeconds: 3600 }).embed("secret text");
     expect(seen).toEqual([`embed:v1:engram-local-v1:${await sha256Hex("secret text")}|3600`]);
   });

@@ -1,7 +1,7 @@
 import type { KeyValue } from "../kv/ports.js";
 import { sha256Hex } from "../lib/crypto.js";
 import type { Logger } from "../lib/logger.js";
-import { checkEmbedText } from "./local-embedder.js";
+import { checkEmbedTexts } from "./local-embedder.js";
 import type { Embedder } from "./ports.js";
 import { decodeVector, encodeVector } from "./vector-codec.js";
 
@@ -25,7 +25,7 @@ export function withEmbeddingCache(inner: Embedder, o: EmbeddingCacheOptions): E
     o.logger?.warn("embedding cache unavailable", { op, error: err instanceof Error ? err.name : "unknown" });
 
   const embedBatch = async (texts: string[]): Promise<number[][]> => {
-    texts.forEach((t, i) => checkEmbedText(t, `texts.${i}`));
+    checkEmbedTexts(texts);
     const keys = await Promise.all(texts.map(keyOf));
     const cached = await Promise.all(
       keys.map((k) =>

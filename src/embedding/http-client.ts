@@ -1,5 +1,5 @@
 import { AppError } from "../lib/errors.js";
-import { checkEmbedText } from "./local-embedder.js";
+import { checkEmbedText, checkEmbedTexts } from "./local-embedder.js";
 import type { Embedder } from "./ports.js";
 
 export interface HttpEmbedderOptions {
@@ -69,7 +69,7 @@ export function checkWireVector(v: unknown, dimension: number): number[] {
 /** Client of Engram's embedding service (`POST /v1/embed`, `/v1/embed/batch`). */
 export function createEmbeddingServiceClient(o: HttpEmbedderOptions): Embedder {
   const embedBatch = async (texts: string[]) => {
-    texts.forEach((t, i) => checkEmbedText(t, `texts.${i}`));
+    checkEmbedTexts(texts);
     const body = (await postJson(o, "/v1/embed/batch", { texts })) as { embeddings?: unknown };
     if (!Array.isArray(body.embeddings) || body.embeddings.length !== texts.length) {
       throw new AppError("UNAVAILABLE", "embedding service returned the wrong number of vectors");

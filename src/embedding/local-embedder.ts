@@ -41,6 +41,14 @@ export function checkEmbedText(text: unknown, path = "text"): string {
 }
 
 /**
+ * Validates every text of a batch (`texts.N` paths).
+ * @throws INVALID_ARGUMENT for the first bad text.
+ */
+export function checkEmbedTexts(texts: readonly unknown[]): void {
+  for (const [i, t] of texts.entries()) checkEmbedText(t, `texts.${i}`);
+}
+
+/**
  * The built-in embedder: signed feature hashing of stemmed words, word bigrams and
  * character trigrams into 384 dimensions, log-scaled and L2-normalised. Pure integer
  * hashing and IEEE double arithmetic in a fixed order make the output byte-identical

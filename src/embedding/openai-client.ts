@@ -1,6 +1,6 @@
 import { AppError } from "../lib/errors.js";
 import { checkWireVector, type HttpEmbedderOptions, postJson } from "./http-client.js";
-import { checkEmbedText } from "./local-embedder.js";
+import { checkEmbedTexts } from "./local-embedder.js";
 import type { Embedder } from "./ports.js";
 
 /**
@@ -10,7 +10,7 @@ import type { Embedder } from "./ports.js";
  */
 export function createOpenAiEmbedder(o: HttpEmbedderOptions): Embedder {
   const embedBatch = async (texts: string[]) => {
-    texts.forEach((t, i) => checkEmbedText(t, `texts.${i}`));
+    checkEmbedTexts(texts);
     const body = (await postJson(o, "/embeddings", {
       input: texts,
       model: o.model,
