@@ -7,6 +7,8 @@ declare module "vitest" {
     workerDatabaseUrl: string;
     workerPepper: string;
     workerAdminToken: string;
+    /** JSON of the local embedder's vectors for EMBEDDING_SAMPLES, computed in Node. */
+    nodeEmbeddings: string;
   }
 }
 

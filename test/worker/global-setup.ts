@@ -1,5 +1,7 @@
 import type { TestProject } from "vitest/node";
 import { mintToken } from "../../src/auth/token-format.js";
+import { localEmbed } from "../../src/embedding/local-embedder.js";
+import { EMBEDDING_SAMPLES } from "./embedding-samples.js";
 import { bootstrap } from "../../src/orgs/bootstrap.js";
 import { startPgliteServer } from "../support/pglite-server.js";
 
@@ -15,5 +17,7 @@ export default async function setup(project: TestProject) {
   project.provide("workerDatabaseUrl", server.url);
   project.provide("workerPepper", pepper);
   project.provide("workerAdminToken", token);
+  // Vectors computed in Node; the Worker test recomputes them in workerd and compares.
+  project.provide("nodeEmbeddings", JSON.stringify(EMBEDDING_SAMPLES.map((t) => localEmbed(t))));
   return () => server.stop();
 }
