@@ -9,8 +9,8 @@ export const LOCAL_DIMENSION = 384;
 // trigrams make near spellings ("colour"/"color") and unknown words overlap.
 const W_WORD = 1.0;
 const W_BIGRAM = 0.6;
-const W_TRIGRAM = 0.25;
-const W_STOPWORD = 0.15;
+const W_TRIGRAM = 0.6;
+const W_STOPWORD = 0.1;
 
 /** 32-bit FNV-1a over UTF-16 code units: cheap, and identical in every JS engine. */
 function fnv1a(text: string): number {
@@ -57,8 +57,14 @@ export function checkEmbedTexts(texts: readonly unknown[]): void {
  */
 export function localEmbed(text: string, dimension: number = LOCAL_DIMENSION): number[] {
   checkEmbedText(text);
-  const counts = new Map<string, number>();
-  const add = (feature: string, weight: number) => counts.set(feature, (counts.get(feature) ?? 0) + weight);
+  // feature -> [weight of its kind, term frequency]
+  const features = new Map<string, [number, number]>();
+  const add = (feature: string, weight: number) => {
+    if (weight <= 0) return;
+    const f = features.get(feature);
+    if (f) f[1]++;
+    else features.set(feature, [weight, 1]);
+  };
   const tokens = words(text);
   let previous: string | null = null;
   for (const w of tokens) {
@@ -72,16 +78,18 @@ export function localEmbed(text: string, dimension: number = LOCAL_DIMENSION): n
       for (let i = 0; i + 3 <= padded.length; i++) add(`c:${padded.slice(i, i + 3)}`, W_TRIGRAM);
     }
   }
-  // Text with no letters or digits (emoji, punctuation) still gets a stable vector.
-  if (counts.size === 0) add(`raw:${text.trim()}`, 1);
+  // Text with no usable words (emoji, punctuation, only stopwords) still gets a stable vector.
+  if (features.size === 0) add(`raw:${text.trim()}`, 1);
 
   const vector = new Array<number>(dimension).fill(0);
   // Sorted features fix the summation order, so rounding is the same everywhere.
-  for (const feature of [...counts.keys()].sort()) {
+  for (const feature of [...features.keys()].sort()) {
+    const [weight, tf] = features.get(feature) ?? [0, 1];
     const h = fnv1a(feature);
     const index = h % dimension;
     const sign = fnv1a(`s:${feature}`) & 1 ? 1 : -1;
-    vector[index] = (vector[index] ?? 0) + sign * (1 + Math.log(counts.get(feature) ?? 1));
+    // Sub-linear term frequency: a word said five times is not five times as telling.
+    vector[index] = (vector[index] ?? 0) + sign * weight * (1 + Math.log(tf));
   }
   let norm = 0;
   for (const x of vector) norm += x * x;

@@ -93,16 +93,19 @@ describe("embedding service", () => {
 /** An Embedder that counts calls and can be slowed down. */
 function slowEmbedder(delayMs: number) {
   const batches: number[] = [];
+  const overlap = { now: 0, max: 0 };
   const inner = createLocalEmbedder();
   const e: Embedder = {
     ...inner,
     embedBatch: async (texts) => {
       batches.push(texts.length);
+      overlap.max = Math.max(overlap.max, ++overlap.now);
       await new Promise((r) => setTimeout(r, delayMs));
+      overlap.now--;
       return inner.embedBatch(texts);
     },
   };
-  return { e, batches };
+  return { e, batches, overlap };
 }
 
 describe("micro-batching, back-pressure and timeouts", () => {
@@ -114,11 +117,34 @@ describe("micro-batching, back-pressure and timeouts", () => {
     expect(batches).toEqual([64, 64, 22]);
   });
 
-  it("flushes a lone request after the flush interval", async () => {
+  it("runs a lone request at once when the model is idle", async () => {
     const { e, batches } = slowEmbedder(0);
-    const batcher = createBatcher((t) => e.embedBatch(t), { maxBatch: 64, flushMs: 20, maxQueue: 100 });
+    const batcher = createBatcher((t) => e.embedBatch(t), { maxBatch: 64, flushMs: 10_000, maxQueue: 100 });
+    const started = performance.now();
     await batcher.submit(["alone"]);
+    expect(performance.now() - started).toBeLessThan(1_000);
     expect(batches).toEqual([1]);
+  });
+
+  it("gathers texts that arrive while the model is busy into the next batch", async () => {
+    const { e, batches } = slowEmbedder(100);
+    const batcher = createBatcher((t) => e.embedBatch(t), { maxBatch: 64, flushMs: 10_000, maxQueue: 1_000 });
+    const first = batcher.submit(["first"]);
+    await new Promise((r) => setTimeout(r, 20));
+    const rest = Array.from({ length: 10 }, (_, i) => batcher.submit([`later ${i}`]));
+    await Promise.all([first, ...rest]);
+    expect(batches).toEqual([1, 10]);
+  });
+
+  it("starts a second call when a text has waited flushMs for a busy model", async () => {
+    const { e, batches, overlap } = slowEmbedder(300);
+    const batcher = createBatcher((t) => e.embedBatch(t), { maxBatch: 64, flushMs: 30, maxQueue: 1_000 });
+    const first = batcher.submit(["first"]);
+    await new Promise((r) => setTimeout(r, 10));
+    await Promise.all([first, batcher.submit(["second"])]);
+    expect(batches).toEqual([1, 1]);
+    // The second call ran beside the first instead of waiting for it.
+    expect(overlap.max).toBe(2);
   });
 
   it("answers 429 with Retry-After when the queue is full", async () => {

@@ -1,9 +1,9 @@
 import type { TestProject } from "vitest/node";
 import { mintToken } from "../../src/auth/token-format.js";
 import { localEmbed } from "../../src/embedding/local-embedder.js";
-import { EMBEDDING_SAMPLES } from "./embedding-samples.js";
 import { bootstrap } from "../../src/orgs/bootstrap.js";
 import { startPgliteServer } from "../support/pglite-server.js";
+import { EMBEDDING_SAMPLES } from "./embedding-samples.js";
 
 /**
  * Node side of the Worker tests: a migrated PGlite served on loopback, bootstrapped
