@@ -14,6 +14,8 @@ export const EmbedderConfigSchema = z.object({
   EMBEDDER_MAX_QUEUE: int(1, 100_000).default(4096),
   EMBEDDER_TIMEOUT_MS: int(100, 120_000).default(10_000),
   EMBED_CACHE_TTL_SECONDS: int(1, 30 * 86_400).default(3600),
+  // auto: cache model backends only; a local vector is cheaper to compute than to look up.
+  EMBED_CACHE: z.enum(["auto", "on", "off"]).default("auto"),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, "must be a redis:// URL")

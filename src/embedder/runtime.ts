@@ -67,5 +67,5 @@ export async function createEmbedderRuntime(config: EmbedderConfig, logger: Logg
     }
     ready = true;
   };
-  return { app, embedder, stats, warmUp, close: async () => kv.close?.() };
+  return { app, embedder, stats, warmUp, close: async () => kv?.close?.() };
 }

@@ -180,6 +180,17 @@ describe("micro-batching, back-pressure and timeouts", () => {
     expect(res.status).toBe(503);
   });
 
+  it("caches model backends by default and not the local embedder (EMBED_CACHE=auto)", async () => {
+    const local = await createEmbedderRuntime(parseEmbedderConfig({}), createLogger("error"));
+    await local.embedder.embed("one");
+    await local.embedder.embed("one");
+    expect(local.stats).toEqual({ hits: 0, misses: 0 });
+    const forced = await createEmbedderRuntime(parseEmbedderConfig({ EMBED_CACHE: "on" }), createLogger("error"));
+    await forced.embedder.embed("one");
+    await forced.embedder.embed("one");
+    expect(forced.stats).toEqual({ hits: 1, misses: 1 });
+  });
+
   it("the cache answers repeats without reaching the model", async () => {
     const { e, batches } = slowEmbedder(0);
     const cached = withEmbeddingCache(e, { kv: createMemoryKeyValue() });
