@@ -37,14 +37,14 @@ export async function createEmbedderRuntime(config: EmbedderConfig, logger: Logg
       `model dimension ${backend.dimension} differs from EMBEDDING_DIMENSION ${config.EMBEDDING_DIMENSION}`,
     );
   }
-  const kv = cacheStore(config);
+  // auto: cache model backends only; a local vector is cheaper to compute than to look up.
+  const useCache =
+    config.EMBED_CACHE === "on" || (config.EMBED_CACHE === "auto" && Boolean(config.EMBEDDING_MODEL_DIR));
+  const kv = useCache ? cacheStore(config) : null;
   const stats = { hits: 0, misses: 0 };
-  const embedder = withEmbeddingCache(backend, {
-    kv,
-    ttlSeconds: config.EMBED_CACHE_TTL_SECONDS,
-    logger,
-    stats,
-  });
+  const embedder = kv
+    ? withEmbeddingCache(backend, { kv, ttlSeconds: config.EMBED_CACHE_TTL_SECONDS, logger, stats })
+    : backend;
   const batcher = createBatcher((texts) => embedder.embedBatch(texts), {
     maxBatch: config.EMBEDDER_MAX_BATCH,
     flushMs: config.EMBEDDER_FLUSH_MS,

@@ -1,12 +1,12 @@
 import { writeFile } from "node:fs/promises";
 import { createMemoryKeyValue } from "../../src/adapters/in-memory/key-value.js";
 import { createRedisKeyValue } from "../../src/adapters/redis/key-value.js";
+import { parseEmbedderConfig } from "../../src/embedder/config.js";
+import { createEmbedderRuntime } from "../../src/embedder/runtime.js";
 import { withEmbeddingCache } from "../../src/embedding/cached.js";
 import { createEmbeddingServiceClient } from "../../src/embedding/http-client.js";
 import { createLocalEmbedder } from "../../src/embedding/local.js";
 import type { Embedder } from "../../src/embedding/ports.js";
-import { parseEmbedderConfig } from "../../src/embedder/config.js";
-import { createEmbedderRuntime } from "../../src/embedder/runtime.js";
 import { createLogger } from "../../src/lib/logger.js";
 import { REDIS_URL } from "../support/redis.js";
 import { serveOnLoopback } from "../support/serve.js";
@@ -22,7 +22,8 @@ const fresh = () =>
   `User ${seq++} mentioned they prefer window seats, vegetarian meals and flights before noon; ` +
   `their manager is Dana and the project deadline moved to ${(seq % 28) + 1} March.`;
 
-const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
+const q = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
 const ms = (x: number) => Number(x.toFixed(3));
 
 async function time(fn: () => Promise<unknown>, n: number): Promise<number[]> {
@@ -61,7 +62,11 @@ async function measure(name: string, e: Embedder, cached: Embedder) {
 const local = createLocalEmbedder();
 const redis = createRedisKeyValue({ url: REDIS_URL });
 const rows = [
-  await measure("local, in-process (cache: in-memory)", local, withEmbeddingCache(local, { kv: createMemoryKeyValue() })),
+  await measure(
+    "local, in-process (cache: in-memory)",
+    local,
+    withEmbeddingCache(local, { kv: createMemoryKeyValue() }),
+  ),
   await measure("local, in-process (cache: redis)", local, withEmbeddingCache(local, { kv: redis })),
 ];
 
@@ -71,7 +76,11 @@ const runtime = await createEmbedderRuntime(
 );
 await runtime.warmUp();
 const server = await serveOnLoopback(runtime.app.fetch);
-const client = createEmbeddingServiceClient({ baseUrl: server.url, dimension: 384, model: "engram-local-v1" });
+const client = createEmbeddingServiceClient({
+  baseUrl: server.url,
+  dimension: 384,
+  model: "engram-local-v1",
+});
 // Through the service, the service's own cache answers repeats.
 rows.push(await measure("local, through the service (HTTP)", client, client));
 
@@ -88,7 +97,12 @@ const concurrent = async (clients: number, perClient: number) => {
       }
     }),
   );
-  return { clients, p50_ms: ms(q(lat, 0.5)), p95_ms: ms(q(lat, 0.95)), texts_per_s: Math.round(lat.length / ((performance.now() - t0) / 1000)) };
+  return {
+    clients,
+    p50_ms: ms(q(lat, 0.5)),
+    p95_ms: ms(q(lat, 0.95)),
+    texts_per_s: Math.round(lat.length / ((performance.now() - t0) / 1000)),
+  };
 };
 const load = [await concurrent(1, 500), await concurrent(16, 100), await concurrent(64, 40)];
 await server.stop();
@@ -98,9 +112,17 @@ await redis.close();
 const cols = Object.keys(rows[0] ?? {}).filter((k) => k !== "name");
 process.stdout.write(`${"".padEnd(40)}${cols.map((c) => c.padStart(17)).join("")}\n`);
 for (const r of rows) {
-  process.stdout.write(`${r.name.padEnd(40)}${cols.map((c) => String(r[c as keyof typeof r]).padStart(17)).join("")}\n`);
+  process.stdout.write(
+    `${r.name.padEnd(40)}${cols.map((c) => String(r[c as keyof typeof r]).padStart(17)).join("")}\n`,
+  );
 }
 process.stdout.write("\nservice under concurrent single-text requests:\n");
-for (const l of load) process.stdout.write(`  ${String(l.clients).padStart(3)} clients: p50 ${l.p50_ms} ms, p95 ${l.p95_ms} ms, ${l.texts_per_s} texts/s\n`);
-await writeFile("test/bench/results/embeddings.json", `${JSON.stringify({ rows, load, at: new Date().toISOString() }, null, 2)}\n`);
+for (const l of load)
+  process.stdout.write(
+    `  ${String(l.clients).padStart(3)} clients: p50 ${l.p50_ms} ms, p95 ${l.p95_ms} ms, ${l.texts_per_s} texts/s\n`,
+  );
+await writeFile(
+  "test/bench/results/embeddings.json",
+  `${JSON.stringify({ rows, load, at: new Date().toISOString() }, null, 2)}\n`,
+);
 process.exit(0);

@@ -185,7 +185,10 @@ describe("micro-batching, back-pressure and timeouts", () => {
     await local.embedder.embed("one");
     await local.embedder.embed("one");
     expect(local.stats).toEqual({ hits: 0, misses: 0 });
-    const forced = await createEmbedderRuntime(parseEmbedderConfig({ EMBED_CACHE: "on" }), createLogger("error"));
+    const forced = await createEmbedderRuntime(
+      parseEmbedderConfig({ EMBED_CACHE: "on" }),
+      createLogger("error"),
+    );
     await forced.embedder.embed("one");
     await forced.embedder.embed("one");
     expect(forced.stats).toEqual({ hits: 1, misses: 1 });
