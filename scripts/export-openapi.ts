@@ -1,8 +1,10 @@
 import { writeFile } from "node:fs/promises";
+import { createMemoryKeyValue } from "../src/adapters/in-memory/key-value.js";
 import { createMemoryRateLimiter } from "../src/adapters/in-memory/rate-limiter.js";
 import { createApp } from "../src/app.js";
 import { createTokenCache } from "../src/auth/token-cache.js";
 import type { SqlClient } from "../src/db/ports.js";
+import { createLocalEmbedder } from "../src/embedding/local.js";
 import { parseConfig } from "../src/env.js";
 import { systemClock } from "../src/lib/clock.js";
 import { createLogger } from "../src/lib/logger.js";
@@ -22,6 +24,8 @@ const app = createApp(() => ({
   pepper: "",
   tokenCache: createTokenCache(0),
   rateLimiter: createMemoryRateLimiter(),
+  kv: createMemoryKeyValue(),
+  embedder: createLocalEmbedder(),
   defer: () => {},
 }));
 const res = await app.request("/openapi.json");

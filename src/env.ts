@@ -27,6 +27,14 @@ export const ConfigSchema = z.object({
   // Revocation must take effect within 1 s, so the cache may not hold a token longer.
   TOKEN_CACHE_TTL_MS: intFrom(0, 1000).default(1000),
   ERROR_DOCS_URL: z.string().min(1).default("/errors"),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "must be a redis:// URL")
+    .optional(),
+  UPSTASH_REDIS_REST_URL: z.string().url().optional(),
+  UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
+  EMBEDDER_URL: z.string().url().optional(),
+  EMBEDDER_TIMEOUT_MS: intFrom(10, 60_000).default(2_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -2,14 +2,20 @@ import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import WebSocket from "ws";
+import { createMemoryKeyValue } from "./adapters/in-memory/key-value.js";
 import { createMemoryRateLimiter } from "./adapters/in-memory/rate-limiter.js";
 import { createNeonSqlClient } from "./adapters/neon/sql-client.js";
 import { createPgSqlClient } from "./adapters/pg/sql-client.js";
 import { openPglite } from "./adapters/pglite/open.js";
 import { createPgliteSqlClient } from "./adapters/pglite/sql-client.js";
+import { createRedisKeyValue } from "./adapters/redis/key-value.js";
+import { createUpstashKeyValue } from "./adapters/upstash/key-value.js";
+import { createKvRateLimiter } from "./auth/kv-rate-limiter.js";
 import { createTokenCache } from "./auth/token-cache.js";
 import type { SqlClient } from "./db/ports.js";
+import { selectEmbedder } from "./embedding/select.js";
 import type { Config } from "./env.js";
+import type { KeyValue } from "./kv/ports.js";
 import { systemClock } from "./lib/clock.js";
 import { randomBytes } from "./lib/crypto.js";
 import { toBase64Url } from "./lib/encoding.js";
@@ -96,15 +102,33 @@ async function openDatabase(
   };
 }
 
+/** Redis when REDIS_URL is set, Upstash when its REST URL and token are, else in-process. */
+function openKeyValue(config: Config): { kv: KeyValue; shared: boolean; close(): Promise<void> } {
+  if (config.REDIS_URL) {
+    const kv = createRedisKeyValue({ url: config.REDIS_URL });
+    return { kv, shared: true, close: () => kv.close() };
+  }
+  if (config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN) {
+    const kv = createUpstashKeyValue({
+      url: config.UPSTASH_REDIS_REST_URL,
+      token: config.UPSTASH_REDIS_REST_TOKEN,
+    });
+    return { kv, shared: true, close: async () => {} };
+  }
+  return { kv: createMemoryKeyValue(), shared: false, close: async () => {} };
+}
+
 /**
  * Wires the Node runtime: the embedded default (PGlite under ENGRAM_DATA_DIR,
- * in-process cache and rate limits), or a Postgres server when DATABASE_URL is set.
+ * in-process key-value store, rate limits and embedder), each switched to a server
+ * by configuration (DATABASE_URL, REDIS_URL or Upstash, EMBEDDER_URL).
  */
 export async function createNodeRuntime(config: Config, logger: Logger): Promise<NodeRuntime> {
   const dataDir = resolve(config.ENGRAM_DATA_DIR);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const pepper = await loadPepper(config, dataDir);
   const { sql, pglite } = await openDatabase(config, dataDir);
+  const store = openKeyValue(config);
   const services: Services = {
     config,
     sql,
@@ -112,12 +136,22 @@ export async function createNodeRuntime(config: Config, logger: Logger): Promise
     clock: systemClock,
     pepper,
     tokenCache: createTokenCache(config.TOKEN_CACHE_TTL_MS),
-    rateLimiter: createMemoryRateLimiter(),
+    // A shared store gives every process one count; alone, the in-process limiter is exact.
+    rateLimiter: store.shared ? createKvRateLimiter(store.kv) : createMemoryRateLimiter(),
+    kv: store.kv,
+    embedder: selectEmbedder(config),
     defer(task) {
       task.catch((err: unknown) =>
         logger.warn("background task failed", { error: err instanceof Error ? err.name : "unknown" }),
       );
     },
   };
-  return { services, pglite, close: () => sql.close() };
+  return {
+    services,
+    pglite,
+    close: async () => {
+      await store.close();
+      await sql.close();
+    },
+  };
 }

@@ -2,7 +2,9 @@ import type { Principal } from "./auth/principal.js";
 import type { RateLimiter } from "./auth/rate-limit.js";
 import type { TokenCache } from "./auth/token-cache.js";
 import type { SqlClient } from "./db/ports.js";
+import type { Embedder } from "./embedding/ports.js";
 import type { Config } from "./env.js";
+import type { KeyValue } from "./kv/ports.js";
 import type { Clock } from "./lib/clock.js";
 import type { Logger } from "./lib/logger.js";
 
@@ -16,6 +18,10 @@ export interface Services {
   pepper: string;
   tokenCache: TokenCache;
   rateLimiter: RateLimiter;
+  /** Caches, hot sets and shared counters (Redis, Upstash or in-process). */
+  kv: KeyValue;
+  /** Text to vector: the embedding service's client or the built-in embedder. */
+  embedder: Embedder;
   /** Runs work after the response is sent (waitUntil on Workers); failures are logged. */
   defer(task: Promise<unknown>): void;
 }

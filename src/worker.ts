@@ -1,9 +1,13 @@
+import { createMemoryKeyValue } from "./adapters/in-memory/key-value.js";
 import { createMemoryRateLimiter } from "./adapters/in-memory/rate-limiter.js";
 import { createNeonSqlClient } from "./adapters/neon/sql-client.js";
 import { createPgSqlClient } from "./adapters/pg/sql-client.js";
+import { createUpstashKeyValue } from "./adapters/upstash/key-value.js";
 import { createApp } from "./app.js";
+import { createKvRateLimiter } from "./auth/kv-rate-limiter.js";
 import { createTokenCache, type TokenCache } from "./auth/token-cache.js";
 import type { SqlClient } from "./db/ports.js";
+import { selectEmbedder } from "./embedding/select.js";
 import { type Config, ConfigError, parseConfig } from "./env.js";
 import { systemClock } from "./lib/clock.js";
 import { AppError } from "./lib/errors.js";
@@ -19,7 +23,9 @@ export interface WorkerEnv extends Record<string, unknown> {
 const configs = new WeakMap<object, Config>();
 const perRequest = new WeakMap<object, Services>();
 let tokenCache: TokenCache | null = null;
-const rateLimiter = createMemoryRateLimiter();
+// Without Upstash, limits and the key-value store are per isolate (pure in-memory state).
+const isolateRateLimiter = createMemoryRateLimiter();
+const isolateKv = createMemoryKeyValue();
 
 function configFor(env: WorkerEnv): Config {
   let config = configs.get(env);
@@ -50,6 +56,11 @@ function buildServices(env: WorkerEnv, ctx: BackgroundContext): Services {
   const config = configFor(env);
   const logger = createLogger(config.LOG_LEVEL);
   tokenCache ??= createTokenCache(config.TOKEN_CACHE_TTL_MS);
+  // The Upstash client is fetch-based and holds no connection, so one per request is cheap.
+  const upstash =
+    config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN
+      ? createUpstashKeyValue({ url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN })
+      : null;
   return {
     config,
     sql: sqlFor(env, config),
@@ -57,7 +68,9 @@ function buildServices(env: WorkerEnv, ctx: BackgroundContext): Services {
     clock: systemClock,
     pepper: config.TOKEN_PEPPER ?? "",
     tokenCache,
-    rateLimiter,
+    rateLimiter: upstash ? createKvRateLimiter(upstash) : isolateRateLimiter,
+    kv: upstash ?? isolateKv,
+    embedder: selectEmbedder(config),
     defer(task) {
       ctx.waitUntil(
         task.catch((err: unknown) =>

@@ -18,4 +18,9 @@ export interface KeyValue {
    * that length. Returns the new length, or null when the expectation failed.
    */
   listAppend(key: string, values: string[], expectedLength?: number): Promise<number | null>;
+  /**
+   * Adds `delta` to an integer counter atomically and returns the new value; a new
+   * counter starts at 0 and expires after `ttlSeconds` (the TTL is not extended).
+   */
+  incr(key: string, delta: number, ttlSeconds: number): Promise<number>;
 }

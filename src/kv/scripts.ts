@@ -14,3 +14,10 @@ export function appendResult(raw: unknown): number | null {
   const n = Number(raw);
   return n < 0 ? null : n;
 }
+
+/** INCRBY that sets the TTL only when the counter is created (EXPIRE NX semantics). */
+export const INCR_LUA = `
+local v = redis.call('INCRBY', KEYS[1], ARGV[1])
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return v
+`;

@@ -42,6 +42,18 @@ export function runKeyValueContract(name: string, setup: () => Promise<KeyValueF
       expect(await fx.kv.del([])).toBe(0);
     });
 
+    it("counts atomically under concurrency, with the TTL set once at creation", async () => {
+      const k = key();
+      const values = await Promise.all(Array.from({ length: 50 }, () => fx.kv.incr(k, 1, 60)));
+      expect(values.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      expect(await fx.kv.incr(k, -10, 60)).toBe(40);
+      const short = key();
+      await fx.kv.incr(short, 1, 1);
+      await new Promise((r) => setTimeout(r, 1_100));
+      expect(await fx.kv.incr(short, 1, 1)).toBe(1);
+      await fx.kv.del([k, short]);
+    });
+
     it("replaces and appends lists, with and without an expected length", async () => {
       const k = key();
       expect(await fx.kv.listAll(k)).toEqual([]);

@@ -1,3 +1,4 @@
+import { createMemoryKeyValue } from "../../src/adapters/in-memory/key-value.js";
 import { createMemoryRateLimiter } from "../../src/adapters/in-memory/rate-limiter.js";
 import { openPglite } from "../../src/adapters/pglite/open.js";
 import { createPgliteSqlClient } from "../../src/adapters/pglite/sql-client.js";
@@ -7,6 +8,7 @@ import { migrate } from "../../src/db/migrate.js";
 import { loadMigrations } from "../../src/db/migrations-fs.js";
 import type { SqlClient } from "../../src/db/ports.js";
 import { withOrg } from "../../src/db/tenant.js";
+import { createLocalEmbedder } from "../../src/embedding/local.js";
 import { parseConfig } from "../../src/env.js";
 import type { Clock } from "../../src/lib/clock.js";
 import { createLogger } from "../../src/lib/logger.js";
@@ -63,6 +65,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       pepper: config.TOKEN_PEPPER ?? "",
       tokenCache: createTokenCache(config.TOKEN_CACHE_TTL_MS),
       rateLimiter: createMemoryRateLimiter(),
+      kv: createMemoryKeyValue(),
+      embedder: createLocalEmbedder(),
       defer: (task) => void pending.push(task.catch(() => undefined)),
     };
     const app = createApp(() => services);

@@ -48,5 +48,12 @@ export function createMemoryKeyValue(clock: Clock = systemClock): KeyValue {
       if (next.length > 0) data.set(key, { value: next, expiresAt: live(key)?.expiresAt ?? null });
       return next.length;
     },
+    async incr(key, delta, ttlSeconds) {
+      const e = live(key);
+      if (e && Array.isArray(e.value)) throw new Error("WRONGTYPE value is a list");
+      const next = Number(e?.value ?? 0) + delta;
+      data.set(key, { value: String(next), expiresAt: e?.expiresAt ?? clock.now() + ttlSeconds * 1000 });
+      return next;
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import type { KeyValue } from "../../kv/ports.js";
-import { appendResult, LIST_APPEND_LUA } from "../../kv/scripts.js";
+import { appendResult, INCR_LUA, LIST_APPEND_LUA } from "../../kv/scripts.js";
 import { AppError } from "../../lib/errors.js";
 
 export interface RedisKeyValueOptions {
@@ -51,6 +51,8 @@ export function createRedisKeyValue(options: RedisKeyValueOptions): KeyValue & {
       run(async () =>
         appendResult(await redis.eval(LIST_APPEND_LUA, 1, key, expectedLength ?? "", ...values)),
       ),
+    incr: (key, delta, ttlSeconds) =>
+      run(async () => Number(await redis.eval(INCR_LUA, 1, key, delta, ttlSeconds))),
     close: async () => {
       redis.disconnect();
     },

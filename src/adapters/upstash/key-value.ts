@@ -1,6 +1,6 @@
 import { Redis } from "@upstash/redis";
 import type { KeyValue } from "../../kv/ports.js";
-import { appendResult, LIST_APPEND_LUA } from "../../kv/scripts.js";
+import { appendResult, INCR_LUA, LIST_APPEND_LUA } from "../../kv/scripts.js";
 import { AppError } from "../../lib/errors.js";
 
 export interface UpstashKeyValueOptions {
@@ -49,5 +49,7 @@ export function createUpstashKeyValue(options: UpstashKeyValueOptions): KeyValue
       run(async () =>
         appendResult(await redis.eval(LIST_APPEND_LUA, [key], [String(expectedLength ?? ""), ...values])),
       ),
+    incr: (key, delta, ttlSeconds) =>
+      run(async () => Number(await redis.eval(INCR_LUA, [key], [String(delta), String(ttlSeconds)]))),
   };
 }
