@@ -7,6 +7,8 @@ import { createApp } from "./app.js";
 import { createKvRateLimiter } from "./auth/kv-rate-limiter.js";
 import { createTokenCache, type TokenCache } from "./auth/token-cache.js";
 import type { SqlClient } from "./db/ports.js";
+import { createEmbeddingServiceClient } from "./embedding/http-client.js";
+import { LOCAL_DIMENSION, LOCAL_MODEL } from "./embedding/local-embedder.js";
 import { selectEmbedder } from "./embedding/select.js";
 import { type Config, ConfigError, parseConfig } from "./env.js";
 import { systemClock } from "./lib/clock.js";
@@ -14,9 +16,12 @@ import { AppError } from "./lib/errors.js";
 import { createLogger } from "./lib/logger.js";
 import type { BackgroundContext, Services } from "./services.js";
 
-/** Worker bindings: plain variables and secrets, plus an optional Hyperdrive binding. */
+export { EmbedderContainer } from "./embedder/container.js";
+
+/** Worker bindings: variables and secrets, plus optional Hyperdrive and embedder-container bindings. */
 export interface WorkerEnv extends Record<string, unknown> {
   HYPERDRIVE?: { connectionString: string };
+  EMBEDDER?: DurableObjectNamespace;
 }
 
 // Module scope holds only pure state (no I/O handles): the parsed config and caches.
@@ -52,6 +57,18 @@ function sqlFor(env: WorkerEnv, config: Config): SqlClient {
   });
 }
 
+/** The embedding container, reached through its Durable Object (one named instance). */
+function containerEmbedder(ns: DurableObjectNamespace, config: Config) {
+  const stub = ns.get(ns.idFromName("embedder"));
+  return createEmbeddingServiceClient({
+    baseUrl: "http://embedder",
+    dimension: LOCAL_DIMENSION,
+    model: LOCAL_MODEL,
+    timeoutMs: config.EMBEDDER_TIMEOUT_MS,
+    fetch: (input, init) => stub.fetch(new Request(input as string, init)),
+  });
+}
+
 function buildServices(env: WorkerEnv, ctx: BackgroundContext): Services {
   const config = configFor(env);
   const logger = createLogger(config.LOG_LEVEL);
@@ -70,7 +87,8 @@ function buildServices(env: WorkerEnv, ctx: BackgroundContext): Services {
     tokenCache,
     rateLimiter: upstash ? createKvRateLimiter(upstash) : isolateRateLimiter,
     kv: upstash ?? isolateKv,
-    embedder: selectEmbedder(config),
+    embedder:
+      env.EMBEDDER && !config.EMBEDDER_URL ? containerEmbedder(env.EMBEDDER, config) : selectEmbedder(config),
     defer(task) {
       ctx.waitUntil(
         task.catch((err: unknown) =>
