@@ -60,7 +60,8 @@ export function createBatcher(run: (texts: string[]) => Promise<number[][]>, o: 
     }
     if (queue.length >= o.maxBatch && inFlight < maxConcurrent) {
       dispatch();
-      return pump();
+      pump();
+      return;
     }
     // The model is busy: wait for it, but no longer than flushMs.
     timer ??= setTimeout(() => {

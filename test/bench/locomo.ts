@@ -103,7 +103,7 @@ for (const conv of conversations) {
     const t0 = performance.now();
     const fused = new Map<string, number>();
     for (const list of [ranked.local ?? [], ranked.lexical ?? []]) {
-      list.forEach((d, rank) => fused.set(d, (fused.get(d) ?? 0) + 1 / (RRF_K + rank + 1)));
+      for (const [rank, d] of list.entries()) fused.set(d, (fused.get(d) ?? 0) + 1 / (RRF_K + rank + 1));
     }
     ranked.hybrid = [...fused.entries()]
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
