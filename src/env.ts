@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { KvConfigShape } from "./kv/config.js";
 
 const TOKEN_RE = /^eg_(pat|svc)_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$/;
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -27,12 +28,7 @@ export const ConfigSchema = z.object({
   // Revocation must take effect within 1 s, so the cache may not hold a token longer.
   TOKEN_CACHE_TTL_MS: intFrom(0, 1000).default(1000),
   ERROR_DOCS_URL: z.string().min(1).default("/errors"),
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\//, "must be a redis:// URL")
-    .optional(),
-  UPSTASH_REDIS_REST_URL: z.string().url().optional(),
-  UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
+  ...KvConfigShape,
   EMBEDDER_URL: z.string().url().optional(),
   EMBEDDER_TIMEOUT_MS: intFrom(10, 60_000).default(2_000),
 });

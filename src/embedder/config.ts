@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ConfigError } from "../env.js";
+import { KvConfigShape } from "../kv/config.js";
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -16,12 +17,7 @@ export const EmbedderConfigSchema = z.object({
   EMBED_CACHE_TTL_SECONDS: int(1, 30 * 86_400).default(3600),
   // auto: cache model backends only; a local vector is cheaper to compute than to look up.
   EMBED_CACHE: z.enum(["auto", "on", "off"]).default("auto"),
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\//, "must be a redis:// URL")
-    .optional(),
-  UPSTASH_REDIS_REST_URL: z.string().url().optional(),
-  UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
+  ...KvConfigShape,
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 

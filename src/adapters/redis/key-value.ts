@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
+import { kvCall } from "../../kv/errors.js";
 import type { KeyValue } from "../../kv/ports.js";
 import { appendResult, INCR_LUA, LIST_APPEND_LUA } from "../../kv/scripts.js";
-import { AppError } from "../../lib/errors.js";
 
 export interface RedisKeyValueOptions {
   /** `redis://[:password@]host:port[/db]` */
@@ -23,13 +23,7 @@ export function createRedisKeyValue(options: RedisKeyValueOptions): KeyValue & {
   });
   // Without a listener ioredis logs connection errors itself; commands still reject.
   redis.on("error", () => {});
-  const run = async <T>(fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      throw new AppError("UNAVAILABLE", "key-value store unavailable", { cause: err, retryable: true });
-    }
-  };
+  const run = kvCall;
   return {
     get: (key) => run(() => redis.get(key)),
     set: (key, value, ttlSeconds) =>

@@ -1,7 +1,7 @@
 import { Redis } from "@upstash/redis";
+import { kvCall } from "../../kv/errors.js";
 import type { KeyValue } from "../../kv/ports.js";
 import { appendResult, INCR_LUA, LIST_APPEND_LUA } from "../../kv/scripts.js";
-import { AppError } from "../../lib/errors.js";
 
 export interface UpstashKeyValueOptions {
   url: string;
@@ -23,13 +23,7 @@ export function createUpstashKeyValue(options: UpstashKeyValueOptions): KeyValue
     retry: { retries: 0 },
     enableTelemetry: false,
   });
-  const run = async <T>(fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      throw new AppError("UNAVAILABLE", "key-value store unavailable", { cause: err, retryable: true });
-    }
-  };
+  const run = kvCall;
   return {
     get: (key) => run(async () => (await redis.get<string>(key)) ?? null),
     set: (key, value, ttlSeconds) =>

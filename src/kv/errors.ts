@@ -1,0 +1,13 @@
+import { AppError } from "../lib/errors.js";
+
+/**
+ * Runs one key-value operation, turning any transport or server failure into a
+ * retryable UNAVAILABLE so callers (the hot path, jobs) can degrade or retry.
+ */
+export async function kvCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new AppError("UNAVAILABLE", "key-value store unavailable", { cause: err, retryable: true });
+  }
+}
