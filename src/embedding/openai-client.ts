@@ -1,5 +1,6 @@
 import { AppError } from "../lib/errors.js";
-import { checkWireVector, type HttpEmbedderOptions, postJson } from "./http-client.js";
+import { postJson } from "../lib/post-json.js";
+import { checkWireVector, type HttpEmbedderOptions } from "./http-client.js";
 import { checkEmbedTexts } from "./local-embedder.js";
 import type { Embedder } from "./ports.js";
 
@@ -11,7 +12,7 @@ import type { Embedder } from "./ports.js";
 export function createOpenAiEmbedder(o: HttpEmbedderOptions): Embedder {
   const embedBatch = async (texts: string[]) => {
     checkEmbedTexts(texts);
-    const body = (await postJson(o, "/embeddings", {
+    const body = (await postJson({ label: "embeddings API", ...o }, "/embeddings", {
       input: texts,
       model: o.model,
       encoding_format: "float",

@@ -7,7 +7,14 @@ import { localEmbed } from "../../src/embedding/local-embedder.js";
  * modes the test can switch on. Test infrastructure.
  */
 export async function startFakeOpenAi(apiKey = "sk-test") {
-  const state = { failWith: 0 as number, calls: 0, shuffle: false };
+  const state = {
+    failWith: 0 as number,
+    calls: 0,
+    shuffle: false,
+    /** What chat completions answer: the message content for a request body. */
+    chat: (_body: Record<string, unknown>): string => '{"contradicts": false, "confidence": 0.5}',
+    lastChat: null as Record<string, unknown> | null,
+  };
   const server = createServer(async (req, res) => {
     state.calls++;
     const chunks: Buffer[] = [];
@@ -18,6 +25,13 @@ export async function startFakeOpenAi(apiKey = "sk-test") {
     };
     if (req.headers.authorization !== `Bearer ${apiKey}`) return send(401, { error: { message: "bad key" } });
     if (state.failWith) return send(state.failWith, { error: { message: "injected" } });
+    if (req.url?.endsWith("/chat/completions")) {
+      const chat = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
+      state.lastChat = chat;
+      return send(200, {
+        choices: [{ index: 0, message: { role: "assistant", content: state.chat(chat) } }],
+      });
+    }
     const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
       input: string | string[];
       model: string;
