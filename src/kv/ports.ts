@@ -23,4 +23,20 @@ export interface KeyValue {
    * counter starts at 0 and expires after `ttlSeconds` (the TTL is not extended).
    */
   incr(key: string, delta: number, ttlSeconds: number): Promise<number>;
+  /**
+   * Adds or re-scores members of a sorted set, keeps only the `keep` highest scores and
+   * sets the TTL — all in one atomic step.
+   */
+  zaddTrim(
+    key: string,
+    entries: { member: string; score: number }[],
+    keep: number,
+    ttlSeconds: number,
+  ): Promise<void>;
+  /** Replaces a sorted set atomically with exactly `entries` (and the TTL). */
+  zreplace(key: string, entries: { member: string; score: number }[], ttlSeconds: number): Promise<void>;
+  /** Members by score, highest first (equal scores: member descending), at most `count`. */
+  ztop(key: string, count: number): Promise<string[]>;
+  /** Removes members; returns how many were present. */
+  zrem(key: string, members: string[]): Promise<number>;
 }

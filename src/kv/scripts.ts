@@ -21,3 +21,37 @@ local v = redis.call('INCRBY', KEYS[1], ARGV[1])
 if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
 return v
 `;
+
+/** ZADD score/member pairs (ARGV[3..]), trim to the ARGV[1] best, EXPIRE ARGV[2]. */
+export const ZADD_TRIM_LUA = `
+for i = 3, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end
+local n = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(n + 1))
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return redis.call('ZCARD', KEYS[1])
+`;
+
+/** DEL, then ZADD pairs (ARGV[2..]) and EXPIRE ARGV[1]: the set becomes exactly these. */
+export const ZREPLACE_LUA = `
+redis.call('DEL', KEYS[1])
+for i = 2, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end
+if #ARGV > 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return 1
+`;
+
+/** Flattens entries to Redis' score, member argument pairs. */
+export function zpairs(entries: { member: string; score: number }[]): string[] {
+  return entries.flatMap((e) => [String(e.score), e.member]);
+}
+
+/**
+ * The `count` best members from a flat [member, score, member, score…] reply, in Redis'
+ * own reverse order (score descending, then member descending), which is also the
+ * order trimming keeps, so every adapter agrees on ties.
+ */
+export function topOf(flat: string[], count: number): string[] {
+  const pairs: [string, number][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([String(flat[i]), Number(flat[i + 1])]);
+  pairs.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0));
+  return pairs.slice(0, count).map(([m]) => m);
+}

@@ -54,6 +54,56 @@ export function runKeyValueContract(name: string, setup: () => Promise<KeyValueF
       await fx.kv.del([k, short]);
     });
 
+    it("keeps a bounded sorted set: add, re-score, trim to the best N, ties by member descending", async () => {
+      const k = key();
+      await fx.kv.zaddTrim(
+        k,
+        [
+          { member: "a", score: 1 },
+          { member: "b", score: 3 },
+          { member: "c", score: 2 },
+        ],
+        50,
+        60,
+      );
+      expect(await fx.kv.ztop(k, 10)).toEqual(["b", "c", "a"]);
+      await fx.kv.zaddTrim(
+        k,
+        [
+          { member: "a", score: 5 },
+          { member: "d", score: 0.5 },
+        ],
+        3,
+        60,
+      );
+      expect(await fx.kv.ztop(k, 10)).toEqual(["a", "b", "c"]);
+      await fx.kv.zaddTrim(
+        k,
+        [
+          { member: "y", score: 2 },
+          { member: "x", score: 2 },
+        ],
+        4,
+        60,
+      );
+      expect(await fx.kv.ztop(k, 10)).toEqual(["a", "b", "y", "x"]);
+      expect(await fx.kv.ztop(k, 2)).toEqual(["a", "b"]);
+      expect(await fx.kv.zrem(k, ["b", "nope"])).toBe(1);
+      expect(await fx.kv.ztop(k, 10)).toEqual(["a", "y", "x"]);
+      await fx.kv.zreplace(k, [{ member: "only", score: 1 }], 60);
+      expect(await fx.kv.ztop(k, 10)).toEqual(["only"]);
+      await fx.kv.zreplace(k, [], 60);
+      expect(await fx.kv.ztop(k, 10)).toEqual([]);
+      await fx.kv.del([k]);
+    });
+
+    it("expires a sorted set after its TTL", async () => {
+      const k = key();
+      await fx.kv.zaddTrim(k, [{ member: "a", score: 1 }], 5, 1);
+      await new Promise((r) => setTimeout(r, 1_100));
+      expect(await fx.kv.ztop(k, 5)).toEqual([]);
+    });
+
     it("replaces and appends lists, with and without an expected length", async () => {
       const k = key();
       expect(await fx.kv.listAll(k)).toEqual([]);

@@ -1,7 +1,15 @@
 import { Redis } from "ioredis";
 import { kvCall } from "../../kv/errors.js";
 import type { KeyValue } from "../../kv/ports.js";
-import { appendResult, INCR_LUA, LIST_APPEND_LUA } from "../../kv/scripts.js";
+import {
+  appendResult,
+  INCR_LUA,
+  LIST_APPEND_LUA,
+  topOf,
+  ZADD_TRIM_LUA,
+  ZREPLACE_LUA,
+  zpairs,
+} from "../../kv/scripts.js";
 
 export interface RedisKeyValueOptions {
   /** `redis://[:password@]host:port[/db]` */
@@ -47,6 +55,17 @@ export function createRedisKeyValue(options: RedisKeyValueOptions): KeyValue & {
       ),
     incr: (key, delta, ttlSeconds) =>
       run(async () => Number(await redis.eval(INCR_LUA, 1, key, delta, ttlSeconds))),
+    zaddTrim: (key, entries, keep, ttlSeconds) =>
+      run(async () => {
+        await redis.eval(ZADD_TRIM_LUA, 1, key, keep, ttlSeconds, ...zpairs(entries));
+      }),
+    zreplace: (key, entries, ttlSeconds) =>
+      run(async () => {
+        await redis.eval(ZREPLACE_LUA, 1, key, ttlSeconds, ...zpairs(entries));
+      }),
+    // Equal scores: Redis orders by member descending under REV; sort ties by member ascending.
+    ztop: (key, count) => run(async () => topOf(await redis.zrange(key, 0, -1, "REV", "WITHSCORES"), count)),
+    zrem: (key, members) => run(() => (members.length ? redis.zrem(key, ...members) : Promise.resolve(0))),
     close: async () => {
       redis.disconnect();
     },

@@ -1,7 +1,15 @@
 import { Redis } from "@upstash/redis";
 import { kvCall } from "../../kv/errors.js";
 import type { KeyValue } from "../../kv/ports.js";
-import { appendResult, INCR_LUA, LIST_APPEND_LUA } from "../../kv/scripts.js";
+import {
+  appendResult,
+  INCR_LUA,
+  LIST_APPEND_LUA,
+  topOf,
+  ZADD_TRIM_LUA,
+  ZREPLACE_LUA,
+  zpairs,
+} from "../../kv/scripts.js";
 
 export interface UpstashKeyValueOptions {
   url: string;
@@ -45,5 +53,18 @@ export function createUpstashKeyValue(options: UpstashKeyValueOptions): KeyValue
       ),
     incr: (key, delta, ttlSeconds) =>
       run(async () => Number(await redis.eval(INCR_LUA, [key], [String(delta), String(ttlSeconds)]))),
+    zaddTrim: (key, entries, keep, ttlSeconds) =>
+      run(async () => {
+        await redis.eval(ZADD_TRIM_LUA, [key], [String(keep), String(ttlSeconds), ...zpairs(entries)]);
+      }),
+    zreplace: (key, entries, ttlSeconds) =>
+      run(async () => {
+        await redis.eval(ZREPLACE_LUA, [key], [String(ttlSeconds), ...zpairs(entries)]);
+      }),
+    ztop: (key, count) =>
+      run(async () =>
+        topOf((await redis.zrange<string[]>(key, 0, -1, { rev: true, withScores: true })).map(String), count),
+      ),
+    zrem: (key, members) => run(() => (members.length ? redis.zrem(key, ...members) : Promise.resolve(0))),
   };
 }
