@@ -7,9 +7,9 @@ import { migrate } from "../../src/db/migrate.js";
 import { loadMigrations } from "../../src/db/migrations-fs.js";
 import { withOrg } from "../../src/db/tenant.js";
 import { localEmbed } from "../../src/embedding/local-embedder.js";
-import { isStopword, words } from "../../src/embedding/text.js";
 import { sha256Hex } from "../../src/lib/crypto.js";
 import { uuidv7 } from "../../src/lib/ids.js";
+import { lexicalQuery } from "../../src/memory/lexical.js";
 import { seedTenant } from "../support/tenant.js";
 
 // LoCoMo evidence recall@k for three retrievers over the same stored turns, in one
@@ -45,8 +45,7 @@ const conversations = files.map(
 const sql = createPgliteSqlClient(await openPglite(), { ownsDb: true });
 await migrate(sql, await loadMigrations());
 
-const orQuery = (text: string) =>
-  [...new Set(words(text).filter((w) => !isStopword(w) && /^[\p{L}\p{N}]+$/u.test(w)))].join(" | ");
+const orQuery = lexicalQuery;
 
 type Result = { category: number; evidence: Set<string>; ranked: Record<string, string[]> };
 const results: Result[] = [];
