@@ -8,6 +8,7 @@ import { createLocalEmbedder } from "../src/embedding/local.js";
 import { parseConfig } from "../src/env.js";
 import { systemClock } from "../src/lib/clock.js";
 import { createLogger } from "../src/lib/logger.js";
+import { memoryConfigOf, selectJudge } from "../src/memory/select.js";
 
 // The document is generated from the route definitions alone; no database is touched.
 const noDatabase: SqlClient = {
@@ -16,8 +17,9 @@ const noDatabase: SqlClient = {
   transaction: () => Promise.reject(new Error("no database while exporting OpenAPI")),
   close: async () => {},
 };
+const config = parseConfig({});
 const app = createApp(() => ({
-  config: parseConfig({}),
+  config,
   sql: noDatabase,
   logger: createLogger("error"),
   clock: systemClock,
@@ -26,6 +28,8 @@ const app = createApp(() => ({
   rateLimiter: createMemoryRateLimiter(),
   kv: createMemoryKeyValue(),
   embedder: createLocalEmbedder(),
+  judge: selectJudge(config),
+  memoryConfig: memoryConfigOf(config),
   defer: () => {},
 }));
 const res = await app.request("/openapi.json");

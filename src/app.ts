@@ -9,6 +9,7 @@ import { problemResponse } from "./http/problem.js";
 import { requestId } from "./http/request-id.js";
 import { validationHook } from "./http/validation.js";
 import { AppError } from "./lib/errors.js";
+import { memoryRoutes } from "./memory/routes.js";
 import { orgRoutes } from "./orgs/routes.js";
 import type { AppEnv, BackgroundContext, ServicesResolver } from "./services.js";
 import { tokenRoutes } from "./tokens/routes.js";
@@ -44,6 +45,7 @@ export function createApp(resolve: ServicesResolver): OpenAPIHono<AppEnv> {
   app.route("/", userRoutes());
   app.route("/", agentRoutes());
   app.route("/", tokenRoutes());
+  app.route("/", memoryRoutes());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
@@ -55,7 +57,8 @@ export function createApp(resolve: ServicesResolver): OpenAPIHono<AppEnv> {
     info: {
       title: "Engram management API",
       version: API_VERSION,
-      description: "Manage organisations, users, agents and tokens. Errors are application/problem+json.",
+      description:
+        "Manage organisations, users, agents, tokens and memories. Errors are application/problem+json.",
     },
   });
 

@@ -31,6 +31,14 @@ export const ConfigSchema = z.object({
   ...KvConfigShape,
   EMBEDDER_URL: z.string().url().optional(),
   EMBEDDER_TIMEOUT_MS: intFrom(10, 60_000).default(2_000),
+  // An OpenAI-compatible chat API for the conflict judge (heuristic judge otherwise).
+  LLM_BASE_URL: z.string().url().optional(),
+  LLM_API_KEY: z.string().min(1).optional(),
+  LLM_MODEL: z.string().min(1).default("gpt-4o-mini"),
+  MEMORY_NEAR_DUPLICATE: z.coerce.number().min(0).max(1).default(0.92),
+  MEMORY_CONFLICT: z.coerce.number().min(0).max(1).default(0.85),
+  MEMORY_SUPERSEDE_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.8),
+  MEMORY_INJECTION_THRESHOLD: z.coerce.number().min(0).max(1).default(0.7),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -20,6 +20,7 @@ import { systemClock } from "./lib/clock.js";
 import { randomBytes } from "./lib/crypto.js";
 import { toBase64Url } from "./lib/encoding.js";
 import type { Logger } from "./lib/logger.js";
+import { memoryConfigOf, selectJudge } from "./memory/select.js";
 import type { Services } from "./services.js";
 
 /** The Node composition root's result: services plus what only the process owns. */
@@ -140,6 +141,8 @@ export async function createNodeRuntime(config: Config, logger: Logger): Promise
     rateLimiter: store.shared ? createKvRateLimiter(store.kv) : createMemoryRateLimiter(),
     kv: store.kv,
     embedder: selectEmbedder(config),
+    judge: selectJudge(config),
+    memoryConfig: memoryConfigOf(config),
     defer(task) {
       task.catch((err: unknown) =>
         logger.warn("background task failed", { error: err instanceof Error ? err.name : "unknown" }),

@@ -7,6 +7,8 @@ import type { Config } from "./env.js";
 import type { KeyValue } from "./kv/ports.js";
 import type { Clock } from "./lib/clock.js";
 import type { Logger } from "./lib/logger.js";
+import type { MemoryEngineConfig } from "./memory/config.js";
+import type { ConflictJudge } from "./memory/conflict.js";
 
 /** The ports the app runs on, wired to adapters by an entry point (the composition root). */
 export interface Services {
@@ -22,6 +24,9 @@ export interface Services {
   kv: KeyValue;
   /** Text to vector: the embedding service's client or the built-in embedder. */
   embedder: Embedder;
+  /** Decides whether similar memories contradict (heuristic or LLM). */
+  judge: ConflictJudge;
+  memoryConfig: MemoryEngineConfig;
   /** Runs work after the response is sent (waitUntil on Workers); failures are logged. */
   defer(task: Promise<unknown>): void;
 }

@@ -14,6 +14,7 @@ import { type Config, ConfigError, parseConfig } from "./env.js";
 import { systemClock } from "./lib/clock.js";
 import { AppError } from "./lib/errors.js";
 import { createLogger } from "./lib/logger.js";
+import { memoryConfigOf, selectJudge } from "./memory/select.js";
 import type { BackgroundContext, Services } from "./services.js";
 
 export { EmbedderContainer } from "./embedder/container.js";
@@ -89,6 +90,8 @@ function buildServices(env: WorkerEnv, ctx: BackgroundContext): Services {
     kv: upstash ?? isolateKv,
     embedder:
       env.EMBEDDER && !config.EMBEDDER_URL ? containerEmbedder(env.EMBEDDER, config) : selectEmbedder(config),
+    judge: selectJudge(config),
+    memoryConfig: memoryConfigOf(config),
     defer(task) {
       ctx.waitUntil(
         task.catch((err: unknown) =>

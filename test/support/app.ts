@@ -12,6 +12,7 @@ import { createLocalEmbedder } from "../../src/embedding/local.js";
 import { parseConfig } from "../../src/env.js";
 import type { Clock } from "../../src/lib/clock.js";
 import { createLogger } from "../../src/lib/logger.js";
+import { memoryConfigOf, selectJudge } from "../../src/memory/select.js";
 import { bootstrap } from "../../src/orgs/bootstrap.js";
 import type { Services } from "../../src/services.js";
 
@@ -67,6 +68,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       rateLimiter: createMemoryRateLimiter(),
       kv: createMemoryKeyValue(),
       embedder: createLocalEmbedder(),
+      judge: selectJudge(config),
+      memoryConfig: memoryConfigOf(config),
       defer: (task) => void pending.push(task.catch(() => undefined)),
     };
     const app = createApp(() => services);

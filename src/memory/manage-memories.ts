@@ -1,0 +1,203 @@
+import { recordAudit } from "../audit/record-audit.js";
+import { auditActor, type Caller, requireAgentAccess, requireScopes } from "../auth/principal.js";
+import type { SqlClient, SqlExecutor } from "../db/ports.js";
+import { withOrg } from "../db/tenant.js";
+import type { KeyValue } from "../kv/ports.js";
+import { toIso } from "../lib/clock.js";
+import { jsonColumn } from "../lib/columns.js";
+import { decodeCursor, type Page, toPage } from "../lib/cursor.js";
+import { notFound } from "../lib/errors.js";
+import type { Logger } from "../lib/logger.js";
+import type { MemoryCategory, MemorySource, MemoryStatus } from "./categories.js";
+import { writeVersion } from "./history.js";
+import { removeFromHotSet } from "./hot-set.js";
+import { MEMORY_COLUMNS, type MemoryView, toMemoryView } from "./model.js";
+
+/** The agent must exist in the caller's org (other orgs' agents answer 404). */
+export async function requireAgent(tx: SqlExecutor, orgId: string, agentId: string): Promise<void> {
+  const { rows } = await tx.query(
+    "SELECT 1 FROM agents WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL",
+    [orgId, agentId],
+  );
+  if (rows.length === 0) throw notFound("agent");
+}
+
+async function lockMemory(tx: SqlExecutor, orgId: string, agentId: string, id: string): Promise<MemoryView> {
+  const { rows } = await tx.query<Record<string, unknown>>(
+    `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.org_id = $1 AND m.agent_id = $2 AND m.id = $3 AND m.deleted_at IS NULL
+     FOR UPDATE OF m`,
+    [orgId, agentId, id],
+  );
+  if (!rows[0]) throw notFound("memory");
+  return toMemoryView(rows[0]);
+}
+
+export interface ListMemoriesQuery {
+  limit: number;
+  cursor?: string;
+  category?: MemoryCategory;
+  status?: MemoryStatus;
+  source?: MemorySource;
+  tag?: string;
+  created_after?: string;
+  created_before?: string;
+}
+
+/**
+ * Lists an agent's memories (not deleted), newest first, with filters.
+ * @throws PERMISSION_DENIED, NOT_FOUND (agent), INVALID_ARGUMENT (cursor)
+ */
+export async function listMemories(
+  deps: { sql: SqlClient },
+  caller: Caller,
+  agentId: string,
+  q: ListMemoriesQuery,
+): Promise<Page<MemoryView>> {
+  const p = caller.principal;
+  requireScopes(p, "memory:read");
+  requireAgentAccess(p, agentId);
+  const after = q.cursor ? decodeCursor(q.cursor) : null;
+  return withOrg(deps.sql, p.orgId, async (tx) => {
+    await requireAgent(tx, p.orgId, agentId);
+    const { rows } = await tx.query<Record<string, unknown>>(
+      `SELECT ${MEMORY_COLUMNS} FROM memories m
+        WHERE m.org_id = $1 AND m.agent_id = $2 AND m.deleted_at IS NULL
+          AND ($3::uuid IS NULL OR m.id < $3::uuid)
+          AND ($4::text IS NULL OR m.category = $4) AND ($5::text IS NULL OR m.status = $5)
+          AND ($6::text IS NULL OR m.source = $6)
+          AND ($7::text IS NULL OR EXISTS (SELECT 1 FROM memory_tags t WHERE t.memory_id = m.id AND t.tag = $7))
+          AND ($8::timestamptz IS NULL OR m.created_at > $8) AND ($9::timestamptz IS NULL OR m.created_at < $9)
+        ORDER BY m.id DESC LIMIT $10`,
+      [
+        p.orgId,
+        agentId,
+        after,
+        q.category ?? null,
+        q.status ?? null,
+        q.source ?? null,
+        q.tag ?? null,
+        q.created_after ?? null,
+        q.created_before ?? null,
+        q.limit + 1,
+      ],
+    );
+    return toPage(rows.map(toMemoryView), q.limit);
+  });
+}
+
+/**
+ * One memory with its versions and relationships.
+ * @throws PERMISSION_DENIED, NOT_FOUND
+ */
+export async function getMemory(deps: { sql: SqlClient }, caller: Caller, agentId: string, id: string) {
+  const p = caller.principal;
+  requireScopes(p, "memory:read");
+  requireAgentAccess(p, agentId);
+  return withOrg(deps.sql, p.orgId, async (tx) => {
+    const { rows } = await tx.query<Record<string, unknown>>(
+      `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.org_id = $1 AND m.agent_id = $2 AND m.id = $3 AND m.deleted_at IS NULL`,
+      [p.orgId, agentId, id],
+    );
+    if (!rows[0]) throw notFound("memory");
+    const versions = await tx.query<Record<string, unknown>>(
+      "SELECT version_num, operation, snapshot, changed_by, reason, created_at FROM memory_versions WHERE org_id = $1 AND memory_id = $2 ORDER BY version_num",
+      [p.orgId, id],
+    );
+    const links = await tx.query<Record<string, unknown>>(
+      `SELECT source_id, target_id, relation, confidence, created_at FROM memory_relationships
+        WHERE org_id = $1 AND (source_id = $2 OR target_id = $2) ORDER BY created_at, id`,
+      [p.orgId, id],
+    );
+    return {
+      ...toMemoryView(rows[0]),
+      versions: versions.rows.map((v) => ({
+        version_num: Number(v.version_num),
+        operation: String(v.operation),
+        snapshot: jsonColumn<Record<string, unknown>>(v.snapshot),
+        changed_by: String(v.changed_by),
+        reason: v.reason ? String(v.reason) : null,
+        created_at: toIso(v.created_at) ?? "",
+      })),
+      relationships: links.rows.map((l) => ({
+        source_id: String(l.source_id),
+        target_id: String(l.target_id),
+        relation: String(l.relation),
+        confidence: l.confidence === null ? null : Number(l.confidence),
+        created_at: toIso(l.created_at) ?? "",
+      })),
+    };
+  });
+}
+
+/**
+ * Soft-deletes a memory: `deleted_at`, a `delete` version row, removal from the hot set.
+ * @throws PERMISSION_DENIED, NOT_FOUND
+ */
+export async function deleteMemory(
+  deps: { sql: SqlClient; kv: KeyValue; logger: Logger },
+  caller: Caller,
+  agentId: string,
+  id: string,
+): Promise<void> {
+  const p = caller.principal;
+  requireScopes(p, "memory:delete");
+  requireAgentAccess(p, agentId);
+  await withOrg(deps.sql, p.orgId, async (tx) => {
+    const m = await lockMemory(tx, p.orgId, agentId, id);
+    await tx.query(
+      "UPDATE memories SET deleted_at = now(), updated_at = now() WHERE org_id = $1 AND id = $2",
+      [p.orgId, id],
+    );
+    await writeVersion(tx, p.orgId, id, "delete", "user");
+    if (m.status === "active") {
+      await tx.query(
+        "UPDATE agents SET total_memories = greatest(total_memories - 1, 0) WHERE org_id = $1 AND id = $2",
+        [p.orgId, agentId],
+      );
+    }
+    await recordAudit(tx, p.orgId, auditActor(caller), "memory.delete", id, { agent_id: agentId });
+  });
+  await removeFromHotSet(deps.kv, p.orgId, agentId, [id]).catch((err: unknown) =>
+    deps.logger.warn("hot set update failed", { error: err instanceof Error ? err.name : "unknown" }),
+  );
+}
+
+const STEP = 0.2;
+
+/** The usefulness after feedback: positive moves 20 % of the way to 1, negative 20 % toward 0. */
+export function nextUsefulness(current: number, feedback: "positive" | "negative" | "neutral"): number {
+  const next =
+    feedback === "positive"
+      ? current + STEP * (1 - current)
+      : feedback === "negative"
+        ? current - STEP * current
+        : current;
+  return Math.round(Math.min(1, Math.max(0, next)) * 1e6) / 1e6;
+}
+
+/**
+ * Records feedback on a memory's usefulness (bounded in [0, 1]).
+ * @throws PERMISSION_DENIED, NOT_FOUND
+ */
+export async function recordFeedback(
+  deps: { sql: SqlClient },
+  caller: Caller,
+  agentId: string,
+  id: string,
+  feedback: "positive" | "negative" | "neutral",
+): Promise<{ memory_id: string; previous_score: number; new_score: number }> {
+  const p = caller.principal;
+  requireScopes(p, "memory:write");
+  requireAgentAccess(p, agentId);
+  return withOrg(deps.sql, p.orgId, async (tx) => {
+    const m = await lockMemory(tx, p.orgId, agentId, id);
+    const next = nextUsefulness(m.usefulness, feedback);
+    await tx.query("UPDATE memories SET usefulness = $3, updated_at = now() WHERE org_id = $1 AND id = $2", [
+      p.orgId,
+      id,
+      next,
+    ]);
+    await recordAudit(tx, p.orgId, auditActor(caller), "memory.feedback", id, { feedback });
+    return { memory_id: id, previous_score: m.usefulness, new_score: next };
+  });
+}
