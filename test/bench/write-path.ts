@@ -26,12 +26,54 @@ const rand = () => {
   return seed / 2 ** 32;
 };
 const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)] as T;
-const SUBJECTS = ["The user", "The user's manager", "The user's partner", "The team", "The user's sister", "The client"];
-const VERBS = ["prefers", "uses", "dislikes", "mentioned", "is planning", "asked about", "works on", "recommended"];
-const THINGS = ["window seats", "dark mode", "the billing service", "Rust", "weekly reports", "oat milk", "a trip to Lisbon", "the quarterly budget", "jazz records", "the mobile app", "remote work", "vegetarian food", "the Postgres migration", "early meetings", "cycling"];
-const WHEN = ["on Mondays", "since March", "every morning", "for the launch", "at weekends", "this quarter", "before noon", "after the offsite"];
+const SUBJECTS = [
+  "The user",
+  "The user's manager",
+  "The user's partner",
+  "The team",
+  "The user's sister",
+  "The client",
+];
+const VERBS = [
+  "prefers",
+  "uses",
+  "dislikes",
+  "mentioned",
+  "is planning",
+  "asked about",
+  "works on",
+  "recommended",
+];
+const THINGS = [
+  "window seats",
+  "dark mode",
+  "the billing service",
+  "Rust",
+  "weekly reports",
+  "oat milk",
+  "a trip to Lisbon",
+  "the quarterly budget",
+  "jazz records",
+  "the mobile app",
+  "remote work",
+  "vegetarian food",
+  "the Postgres migration",
+  "early meetings",
+  "cycling",
+];
+const WHEN = [
+  "on Mondays",
+  "since March",
+  "every morning",
+  "for the launch",
+  "at weekends",
+  "this quarter",
+  "before noon",
+  "after the offsite",
+];
 const sentence = (i: number) => `${pick(SUBJECTS)} ${pick(VERBS)} ${pick(THINGS)} ${pick(WHEN)} (note ${i})`;
-const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
+const q = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
 
 const sql = createPgliteSqlClient(await openPglite(), { ownsDb: true });
 await migrate(sql, await loadMigrations());
@@ -45,7 +87,13 @@ for (let done = 0; done < N; done += 1000) {
       `INSERT INTO memories (id, org_id, agent_id, content, content_hash, embedding, category)
        SELECT i, $1, $2, c, encode(sha256(c::bytea), 'hex'), v::vector, 'factual'
          FROM unnest($3::uuid[], $4::text[], $5::text[]) AS t(i, c, v)`,
-      [t.orgId, t.agentId, batch.map(() => uuidv7()), batch, batch.map((c) => `[${localEmbed(c).join(",")}]`)],
+      [
+        t.orgId,
+        t.agentId,
+        batch.map(() => uuidv7()),
+        batch,
+        batch.map((c) => `[${localEmbed(c).join(",")}]`),
+      ],
     ),
   );
 }
@@ -67,7 +115,11 @@ const outcomes: Record<string, number> = {};
 const lat: number[] = [];
 for (let i = 0; i < WRITES; i++) {
   const a = performance.now();
-  const r = await addMemory(deps, { orgId: t.orgId, agentId: t.agentId, changedBy: "user" }, { content: sentence(N + i), category: "factual" });
+  const r = await addMemory(
+    deps,
+    { orgId: t.orgId, agentId: t.agentId, changedBy: "user" },
+    { content: sentence(N + i), category: "factual" },
+  );
   lat.push(performance.now() - a);
   outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
 }
@@ -94,8 +146,16 @@ const result = {
   n: N,
   load_s: Number(loadS.toFixed(1)),
   hnsw_build_s: Number(buildS.toFixed(1)),
-  add_memory_ms: { p50: Number(q(lat, 0.5).toFixed(2)), p95: Number(q(lat, 0.95).toFixed(2)), writes: WRITES, outcomes },
-  score_100_candidates_ms: { p50: Number(q(scoring, 0.5).toFixed(3)), p95: Number(q(scoring, 0.95).toFixed(3)) },
+  add_memory_ms: {
+    p50: Number(q(lat, 0.5).toFixed(2)),
+    p95: Number(q(lat, 0.95).toFixed(2)),
+    writes: WRITES,
+    outcomes,
+  },
+  score_100_candidates_ms: {
+    p50: Number(q(scoring, 0.5).toFixed(3)),
+    p95: Number(q(scoring, 0.95).toFixed(3)),
+  },
   at: new Date().toISOString(),
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
