@@ -1,5 +1,6 @@
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
+import { analyzeTables, scheduleAnalyze } from "./db/maintenance.js";
 import { migrate } from "./db/migrate.js";
 import { loadMigrations } from "./db/migrations-fs.js";
 import { ConfigError, parseConfig } from "./env.js";
@@ -29,6 +30,12 @@ async function main(): Promise<void> {
 
   const report = await migrate(services.sql, await loadMigrations());
   logger.info("migrations", { applied: report.applied.length, already_applied: report.skipped.length });
+
+  let stopAnalyze = () => {};
+  if (runtime.pglite) {
+    await analyzeTables(services.sql);
+    stopAnalyze = scheduleAnalyze(services.sql, logger);
+  }
 
   const boot = await bootstrap(services.sql, services.pepper, config.ENGRAM_BOOTSTRAP_TOKEN);
   if (boot.created) {
@@ -69,6 +76,7 @@ async function main(): Promise<void> {
 
   const shutdown = (signal: string) => {
     logger.info("shutting down", { signal });
+    stopAnalyze();
     server.close(async () => {
       await socketServer?.stop();
       await runtime.close();

@@ -79,6 +79,8 @@ for (const n of SIZES) {
       );
     }
   }
+  // PGlite runs no autovacuum: without fresh statistics the planner ignores the ANN index.
+  await sql.exec("ANALYZE memories");
   const loadMs = performance.now() - t0;
   const queries = Array.from({ length: QUERIES }, () => literal(sample()));
   const search = `SELECT id FROM memories WHERE org_id = $1 AND agent_id = $2 AND status = 'active' AND deleted_at IS NULL

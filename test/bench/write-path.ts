@@ -102,6 +102,7 @@ const b0 = performance.now();
 await sql.exec(`CREATE INDEX memories_embedding_hnsw_idx ON memories USING hnsw (embedding vector_cosine_ops)
   WITH (m = 16, ef_construction = 64) WHERE status = 'active' AND deleted_at IS NULL`);
 const buildS = (performance.now() - b0) / 1000;
+await sql.exec("ANALYZE memories");
 
 const deps = {
   sql,
