@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPglite } from "../../src/adapters/pglite/open.js";
 import { createPgliteSqlClient } from "../../src/adapters/pglite/sql-client.js";
+import { analyzeTables } from "../../src/db/maintenance.js";
 import { migrate, pendingMigrations } from "../../src/db/migrate.js";
 import { loadMigrations } from "../../src/db/migrations-fs.js";
 import type { SqlClient } from "../../src/db/ports.js";
@@ -78,6 +79,18 @@ describe("migration runner", () => {
     const edited = files.map((f, i) => (i === 1 ? { ...f, sql: `${f.sql}\n-- edited` } : f));
     await expect(migrate(sql, edited)).rejects.toThrow(/changed after it was applied/);
     await expect(migrate(sql, [{ name: "evil.sql", sql: "" }])).rejects.toThrow(/not allowed/);
+  });
+
+  it("refreshes planner statistics for the embedded database (no autovacuum there)", async () => {
+    const before = await sql.query<{ n: number }>(
+      "SELECT reltuples AS n FROM pg_class WHERE relname = 'memories'",
+    );
+    expect(Number(before.rows[0]?.n)).toBe(-1); // never analysed
+    await analyzeTables(sql);
+    const after = await sql.query<{ n: number }>(
+      "SELECT reltuples AS n FROM pg_class WHERE relname = 'memories'",
+    );
+    expect(Number(after.rows[0]?.n)).toBeGreaterThanOrEqual(0);
   });
 
   it("serialises concurrent runners", async () => {
