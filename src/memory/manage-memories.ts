@@ -201,3 +201,76 @@ export async function recordFeedback(
     return { memory_id: id, previous_score: m.usefulness, new_score: next };
   });
 }
+
+export interface BulkDeleteFilter {
+  category?: MemoryCategory;
+  status?: MemoryStatus;
+  source?: MemorySource;
+  tag?: string;
+  created_after?: string;
+  created_before?: string;
+}
+
+/**
+ * Soft-deletes every memory of an agent matching the filter, each with a `delete`
+ * version row, in one transaction; then removes them from the hot set.
+ * @throws PERMISSION_DENIED, NOT_FOUND (agent)
+ */
+export async function bulkDeleteMemories(
+  deps: { sql: SqlClient; kv: KeyValue; logger: Logger },
+  caller: Caller,
+  agentId: string,
+  f: BulkDeleteFilter,
+): Promise<{ deleted: number }> {
+  const p = caller.principal;
+  requireScopes(p, "memory:delete");
+  requireAgentAccess(p, agentId);
+  const ids = await withOrg(deps.sql, p.orgId, async (tx) => {
+    await requireAgent(tx, p.orgId, agentId);
+    const { rows } = await tx.query<{ id: string; status: string }>(
+      `UPDATE memories m SET deleted_at = now(), updated_at = now()
+        WHERE m.org_id = $1 AND m.agent_id = $2 AND m.deleted_at IS NULL
+          AND ($3::text IS NULL OR m.category = $3) AND ($4::text IS NULL OR m.status = $4)
+          AND ($5::text IS NULL OR m.source = $5)
+          AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM memory_tags t WHERE t.memory_id = m.id AND t.tag = $6))
+          AND ($7::timestamptz IS NULL OR m.created_at > $7) AND ($8::timestamptz IS NULL OR m.created_at < $8)
+        RETURNING m.id, m.status`,
+      [
+        p.orgId,
+        agentId,
+        f.category ?? null,
+        f.status ?? null,
+        f.source ?? null,
+        f.tag ?? null,
+        f.created_after ?? null,
+        f.created_before ?? null,
+      ],
+    );
+    const deleted = rows.map((r) => String(r.id));
+    if (deleted.length > 0) {
+      await tx.query(
+        `INSERT INTO memory_versions (id, org_id, memory_id, version_num, operation, snapshot, changed_by, reason)
+         SELECT gen_random_uuid(), m.org_id, m.id,
+                coalesce((SELECT max(version_num) FROM memory_versions v WHERE v.memory_id = m.id), 0) + 1,
+                'delete', jsonb_build_object('content', m.content, 'category', m.category, 'confidence', m.confidence,
+                'status', m.status), 'user', 'bulk_delete'
+           FROM memories m WHERE m.org_id = $1 AND m.id = ANY($2::uuid[])`,
+        [p.orgId, deleted],
+      );
+      const active = rows.filter((r) => r.status === "active").length;
+      await tx.query(
+        "UPDATE agents SET total_memories = greatest(total_memories - $3, 0) WHERE org_id = $1 AND id = $2",
+        [p.orgId, agentId, active],
+      );
+    }
+    await recordAudit(tx, p.orgId, auditActor(caller), "memory.bulk_delete", agentId, {
+      deleted: deleted.length,
+      filter: { ...f },
+    });
+    return deleted;
+  });
+  await removeFromHotSet(deps.kv, p.orgId, agentId, ids).catch((err: unknown) =>
+    deps.logger.warn("hot set update failed", { error: err instanceof Error ? err.name : "unknown" }),
+  );
+  return { deleted: ids.length };
+}

@@ -9,11 +9,20 @@ import { toAppError } from "../http/problem.js";
 import { validationError, validationHook } from "../http/validation.js";
 import type { AppEnv } from "../services.js";
 import { type AddMemoryResult, addMemory } from "./add-memory.js";
-import { deleteMemory, getMemory, listMemories, recordFeedback, requireAgent } from "./manage-memories.js";
+import {
+  bulkDeleteMemories,
+  deleteMemory,
+  getMemory,
+  listMemories,
+  recordFeedback,
+  requireAgent,
+} from "./manage-memories.js";
 import { approveMemory, listReviewQueue, rejectMemory } from "./review-memories.js";
 import {
   AgentParams,
   BulkCreateBody,
+  BulkDeleteQuery,
+  BulkDeleteResultSchema,
   BulkResultSchema,
   CreateMemoryBody,
   FeedbackBody,
@@ -153,6 +162,25 @@ export function memoryRoutes(): OpenAPIHono<AppEnv> {
         await listMemories(c.var.services, callerOf(c), c.req.valid("param").agent_id, c.req.valid("query")),
         200,
       ),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: base,
+      tags,
+      summary: "Delete every memory matching the filters (requires confirm=true)",
+      security: bearerAuth,
+      request: { params: AgentParams, query: BulkDeleteQuery },
+      responses: { 200: jsonResponse(BulkDeleteResultSchema, "How many were deleted"), ...errorResponses },
+    }),
+    async (c) => {
+      const { confirm: _confirm, ...filter } = c.req.valid("query");
+      return c.json(
+        await bulkDeleteMemories(c.var.services, callerOf(c), c.req.valid("param").agent_id, filter),
+        200,
+      );
+    },
   );
 
   app.openapi(

@@ -154,3 +154,15 @@ export const AgentParams = z.object({
 export const MemoryParams = AgentParams.extend({
   memory_id: z.uuid().openapi({ param: { name: "memory_id", in: "path" } }),
 });
+
+export const BulkDeleteQuery = z.object({
+  confirm: z.literal("true", { error: "bulk deletion needs confirm=true" }),
+  category: z.enum(MEMORY_CATEGORIES).optional(),
+  status: z.enum(MEMORY_STATUSES).optional(),
+  source: z.enum(MEMORY_SOURCES).optional(),
+  tag: z.string().min(1).max(64).optional(),
+  created_after: z.iso.datetime({ offset: true }).optional(),
+  created_before: z.iso.datetime({ offset: true }).optional(),
+});
+
+export const BulkDeleteResultSchema = z.object({ deleted: z.number().int() }).openapi("BulkDeleteResult");

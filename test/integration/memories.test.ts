@@ -247,3 +247,31 @@ describe("review queue", () => {
     expect((await t.call("POST", path(`/${old.id}/reject`, a), { token: ro.token })).status).toBe(403);
   });
 });
+
+describe("bulk delete by filter", () => {
+  it("needs confirm=true, deletes only what matches, and versions each deletion", async () => {
+    const a = (await newAgent(t, admin, "bulk-delete-agent")).id;
+    const keep = (
+      await (
+        await create({ content: "The user speaks Portuguese and English", category: "factual" }, admin, a)
+      ).json()
+    ).memory;
+    for (const food of ["olives", "sardines", "custard tarts"]) {
+      await create(
+        { content: `The user loves ${food} from Lisbon markets`, category: "preference", tags: ["food"] },
+        admin,
+        a,
+      );
+    }
+    expect((await t.call("DELETE", path("?tag=food", a), { token: admin })).status).toBe(400);
+    const res = await t.call("DELETE", path("?confirm=true&tag=food", a), { token: admin });
+    expect(await res.json()).toEqual({ deleted: 3 });
+    const left = await (await t.call("GET", path("", a), { token: admin })).json();
+    expect(left.items.map((m: { id: string }) => m.id)).toEqual([keep.id]);
+    const { rows } = await t.sql.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM memory_versions WHERE reason = 'bulk_delete'",
+    );
+    expect(rows[0]?.n).toBe(3);
+    expect((await t.call("DELETE", path("?confirm=true", a), { token: other.token })).status).toBe(404);
+  });
+});
