@@ -4,7 +4,7 @@ import { recordAudit } from "../audit/record-audit.js";
 import { auditActor, type Caller, requireAgentAccess, requireScopes } from "../auth/principal.js";
 import { withOrg } from "../db/tenant.js";
 import { callerOf } from "../http/caller.js";
-import { bearerAuth, errorResponses, jsonBody, jsonResponse, PageQuery } from "../http/openapi.js";
+import { bearerAuth, errorResponses, jsonBody, jsonResponse } from "../http/openapi.js";
 import { toAppError } from "../http/problem.js";
 import { validationError, validationHook } from "../http/validation.js";
 import type { AppEnv } from "../services.js";
@@ -17,7 +17,7 @@ import {
   recordFeedback,
   requireAgent,
 } from "./manage-memories.js";
-import { approveMemory, listReviewQueue, rejectMemory } from "./review-memories.js";
+import { registerReviewRoutes } from "./review-routes.js";
 import {
   AgentParams,
   BulkCreateBody,
@@ -31,7 +31,6 @@ import {
   MemoryDetailSchema,
   MemoryPageSchema,
   MemoryParams,
-  MemorySchema,
   SearchBody,
   SearchResultSchema,
   WriteResultSchema,
@@ -219,52 +218,7 @@ export function memoryRoutes(): OpenAPIHono<AppEnv> {
     },
   );
 
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: `${base}/review`,
-      tags,
-      summary: "The review queue: pending_review and quarantined memories",
-      security: bearerAuth,
-      request: { params: AgentParams, query: PageQuery },
-      responses: {
-        200: jsonResponse(MemoryPageSchema, "A page of memories awaiting review"),
-        ...errorResponses,
-      },
-    }),
-    async (c) =>
-      c.json(
-        await listReviewQueue(
-          c.var.services,
-          callerOf(c),
-          c.req.valid("param").agent_id,
-          c.req.valid("query"),
-        ),
-        200,
-      ),
-  );
-
-  for (const action of ["approve", "reject"] as const) {
-    app.openapi(
-      createRoute({
-        method: "post",
-        path: `${base}/{memory_id}/${action}`,
-        tags,
-        summary:
-          action === "approve"
-            ? "Approve a memory under review (it becomes active and supersedes what it contradicted)"
-            : "Reject a memory under review (it is archived)",
-        security: bearerAuth,
-        request: { params: MemoryParams },
-        responses: { 200: jsonResponse(MemorySchema, "The memory after the decision"), ...errorResponses },
-      }),
-      async (c) => {
-        const { agent_id, memory_id } = c.req.valid("param");
-        const verb = action === "approve" ? approveMemory : rejectMemory;
-        return c.json(await verb(c.var.services, callerOf(c), agent_id, memory_id), 200);
-      },
-    );
-  }
+  registerReviewRoutes(app);
 
   app.openapi(
     createRoute({
