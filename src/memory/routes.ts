@@ -33,9 +33,12 @@ import {
   MemoryParams,
   SearchBody,
   SearchResultSchema,
+  UpdateMemoryBody,
+  UpdateResultSchema,
   WriteResultSchema,
 } from "./schemas.js";
 import { searchMemories } from "./search-memories.js";
+import { updateMemory } from "./update-memory.js";
 
 const tags = ["Memories"];
 const base = "/v1/agents/{agent_id}/memories";
@@ -253,6 +256,53 @@ export function memoryRoutes(): OpenAPIHono<AppEnv> {
       const { agent_id, memory_id } = c.req.valid("param");
       const m = await getMemory(c.var.services, callerOf(c), agent_id, memory_id);
       return c.json({ id: m.id, versions: m.versions }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: `${base}/{memory_id}`,
+      tags,
+      summary: "Edit a memory (a new content re-runs the write pipeline) and record a version",
+      security: bearerAuth,
+      request: { params: MemoryParams, body: jsonBody(UpdateMemoryBody) },
+      responses: { 200: jsonResponse(UpdateResultSchema, "The memory after the edit"), ...errorResponses },
+    }),
+    async (c) => {
+      const caller = callerOf(c);
+      const { agent_id, memory_id } = c.req.valid("param");
+      requireScopes(caller.principal, "memory:write");
+      requireAgentAccess(caller.principal, agent_id);
+      const s = c.var.services;
+      const r = await updateMemory(
+        {
+          sql: s.sql,
+          embedder: s.embedder,
+          judge: s.judge,
+          kv: s.kv,
+          logger: s.logger,
+          config: s.memoryConfig,
+        },
+        { orgId: caller.principal.orgId, agentId: agent_id, changedBy: "user" },
+        memory_id,
+        c.req.valid("json"),
+      );
+      await withOrg(s.sql, caller.principal.orgId, (tx) =>
+        recordAudit(tx, caller.principal.orgId, auditActor(caller), "memory.update", memory_id, {
+          fields: Object.keys(c.req.valid("json")),
+        }),
+      );
+      return c.json(
+        {
+          memory: r.memory,
+          merged: r.merged,
+          superseded: r.superseded,
+          flagged: r.flagged,
+          conflicts_with: r.conflictsWith,
+        },
+        200,
+      );
     },
   );
 

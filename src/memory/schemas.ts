@@ -166,3 +166,24 @@ export const BulkDeleteQuery = z.object({
 });
 
 export const BulkDeleteResultSchema = z.object({ deleted: z.number().int() }).openapi("BulkDeleteResult");
+
+export const UpdateMemoryBody = z
+  .strictObject({
+    content: z.string().min(1).max(8192).optional(),
+    category: z.enum(MEMORY_CATEGORIES).optional(),
+    confidence: z.number().min(0).max(1).optional(),
+    tags: z.array(z.string().min(1).max(64)).max(20).optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: "give at least one field to change" })
+  .openapi("UpdateMemory");
+
+export const UpdateResultSchema = z
+  .object({
+    memory: MemorySchema,
+    merged: z.array(z.uuid()),
+    superseded: z.array(z.uuid()),
+    flagged: z.enum(["quarantined", "pending_review"]).nullable(),
+    conflicts_with: z.array(z.uuid()),
+  })
+  .openapi("MemoryUpdateResult");
