@@ -86,11 +86,7 @@ export async function updateMemory(
     );
     const row = rows[0];
     if (!row) throw notFound("memory");
-    if (
-      new Date(
-        String(row.updated_at instanceof Date ? row.updated_at.toISOString() : row.updated_at),
-      ).toISOString() !== current.updated_at
-    ) {
+    if (toIso(row.updated_at) !== current.updated_at) {
       throw new AppError("CONFLICT", "the memory changed while it was being edited; read it again and retry");
     }
     let resolution: Resolution = {
