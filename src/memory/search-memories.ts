@@ -4,6 +4,7 @@ import type { Embedder } from "../embedding/ports.js";
 import type { Clock } from "../lib/clock.js";
 import { toMillis } from "../lib/clock.js";
 import { AppError } from "../lib/errors.js";
+import { annSettings } from "./ann.js";
 import type { MemoryCategory } from "./categories.js";
 import { lexicalQuery } from "./lexical.js";
 import { MEMORY_COLUMNS, type MemoryView, toMemoryView } from "./model.js";
@@ -73,7 +74,7 @@ export async function searchMemories(
   const tsquery = lexicalQuery(o.query);
 
   const rows = await withOrg(deps.sql, scope.orgId, async (tx) => {
-    await tx.query("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)");
+    await tx.query(annSettings("relaxed_order"));
     const vector = await tx.query<{ id: string }>(
       `SELECT m.id FROM memories m WHERE ${filters} AND m.embedding IS NOT NULL
         ORDER BY m.embedding <=> $6::vector LIMIT $7`,

@@ -7,12 +7,14 @@ import { loadMigrations } from "../../src/db/migrations-fs.js";
 import { withOrg } from "../../src/db/tenant.js";
 import { createLocalEmbedder } from "../../src/embedding/local.js";
 import { localEmbed } from "../../src/embedding/local-embedder.js";
+import { systemClock } from "../../src/lib/clock.js";
 import { uuidv7 } from "../../src/lib/ids.js";
 import { createLogger } from "../../src/lib/logger.js";
 import { addMemory } from "../../src/memory/add-memory.js";
 import { DEFAULT_MEMORY_CONFIG } from "../../src/memory/config.js";
 import { createHeuristicJudge } from "../../src/memory/heuristic-judge.js";
 import { rankMemories } from "../../src/memory/scoring.js";
+import { searchMemories } from "../../src/memory/search-memories.js";
 import { seedTenant } from "../support/tenant.js";
 
 // addMemory p50/p95 (local embedder, heuristic judge, HNSW index) for an agent that
@@ -124,6 +126,17 @@ for (let i = 0; i < WRITES; i++) {
   lat.push(performance.now() - a);
   outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
 }
+// The full search path (embed, filtered ANN + full-text, fusion, ranking) at this size.
+const searchLat: number[] = [];
+for (let i = 0; i < 200; i++) {
+  const a = performance.now();
+  await searchMemories(
+    { sql, embedder: deps.embedder, clock: systemClock },
+    { orgId: t.orgId, agentId: t.agentId },
+    { query: sentence(i), limit: 10 },
+  );
+  searchLat.push(performance.now() - a);
+}
 await sql.close();
 
 const now = Date.now();
@@ -152,6 +165,10 @@ const result = {
     p95: Number(q(lat, 0.95).toFixed(2)),
     writes: WRITES,
     outcomes,
+  },
+  search_memories_ms: {
+    p50: Number(q(searchLat, 0.5).toFixed(2)),
+    p95: Number(q(searchLat, 0.95).toFixed(2)),
   },
   score_100_candidates_ms: {
     p50: Number(q(scoring, 0.5).toFixed(3)),

@@ -3,6 +3,7 @@ import { withOrg } from "../../db/tenant.js";
 import { sha256Hex } from "../../lib/crypto.js";
 import { AppError } from "../../lib/errors.js";
 import { isUuid } from "../../lib/ids.js";
+import { annSettings } from "../../memory/ann.js";
 import type { RetrievedDocument, VectorMemory } from "../../memory/ports.js";
 import { byScoreThenId, checkDocuments, checkVector, searchBounds } from "../../memory/vectors.js";
 
@@ -73,7 +74,7 @@ export function createPgVectorMemory(o: PgVectorMemoryOptions): VectorMemory {
       if (topK === 0) return [];
       return withOrg(o.sql, o.orgId, async (tx) => {
         // pgvector 0.8: keep scanning the index until enough rows pass the filters.
-        await tx.query("SELECT set_config('hnsw.iterative_scan', 'strict_order', true)");
+        await tx.query(annSettings("strict_order"));
         const { rows } = await tx.query<{ id: string; content: string; metadata: unknown; score: number }>(
           `SELECT id, content, metadata, 1 - (embedding <=> $1::vector) AS score
              FROM memories
