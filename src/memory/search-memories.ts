@@ -36,6 +36,8 @@ export interface SearchHit {
 const vectorLiteral = (v: readonly number[]) => `[${v.join(",")}]`;
 // Each retriever contributes this many candidates per requested result.
 const FANOUT = 4;
+// Full-text matches ranked at most: every match for most agents, a bounded sample for huge ones.
+const LEXICAL_POOL = 2000;
 
 /**
  * Searches an agent's active memories (memory-engine.md §4): cosine ANN with the
@@ -80,10 +82,15 @@ export async function searchMemories(
         ORDER BY m.embedding <=> $6::vector LIMIT $7`,
       [...params, q, k],
     );
+    // Rank a bounded set of full-text matches: a common word can match most of a large
+    // agent's memories, and ranking them all costs hundreds of milliseconds at 100k.
     const lexical = tsquery
       ? await tx.query<{ id: string }>(
-          `SELECT m.id FROM memories m WHERE ${filters} AND m.content_tsv @@ to_tsquery('english', $6)
-            ORDER BY ts_rank_cd(m.content_tsv, to_tsquery('english', $6)) DESC, m.id LIMIT $7`,
+          `SELECT id FROM (
+             SELECT m.id, m.content_tsv FROM memories m
+              WHERE ${filters} AND m.content_tsv @@ to_tsquery('english', $6) LIMIT ${LEXICAL_POOL}
+           ) matched
+           ORDER BY ts_rank_cd(matched.content_tsv, to_tsquery('english', $6)) DESC, matched.id LIMIT $7`,
           [...params, tsquery, k],
         )
       : { rows: [] };
