@@ -1,7 +1,7 @@
 import { withOrg } from "../db/tenant.js";
 import { uuidv7 } from "../lib/ids.js";
 import type { ChangedBy } from "./history.js";
-import { writeVersion } from "./history.js";
+import { adjustActiveCount, writeVersion } from "./history.js";
 import type { MemoryView } from "./model.js";
 import type { MemoryInput } from "./validate-memory.js";
 import {
@@ -98,12 +98,7 @@ export async function addMemory(
     await applyResolution(tx, orgId, id, r, scope.changedBy);
 
     const delta = (r.status === "active" ? 1 : 0) - r.merges.length - r.supersede.length;
-    if (delta !== 0) {
-      await tx.query(
-        "UPDATE agents SET total_memories = greatest(total_memories + $3, 0) WHERE org_id = $1 AND id = $2",
-        [orgId, agentId, delta],
-      );
-    }
+    await adjustActiveCount(tx, orgId, agentId, delta);
     const memory = await readMemory(tx, orgId, id);
     const superseded = r.supersede.map((x) => x.id);
     if (w.quarantined) return { outcome: "flagged", memory, reason: "quarantined", conflictsWith: [] };

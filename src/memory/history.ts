@@ -43,3 +43,17 @@ export async function link(
     [uuidv7(), orgId, sourceId, targetId, relation, confidence],
   );
 }
+
+/** Keeps `agents.total_memories` equal to the agent's active memories (never below 0). */
+export async function adjustActiveCount(
+  tx: SqlExecutor,
+  orgId: string,
+  agentId: string,
+  delta: number,
+): Promise<void> {
+  if (delta === 0) return;
+  await tx.query(
+    "UPDATE agents SET total_memories = greatest(total_memories + $3, 0) WHERE org_id = $1 AND id = $2",
+    [orgId, agentId, delta],
+  );
+}

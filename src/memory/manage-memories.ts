@@ -9,7 +9,7 @@ import { decodeCursor, type Page, toPage } from "../lib/cursor.js";
 import { notFound } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import type { MemoryCategory, MemorySource, MemoryStatus } from "./categories.js";
-import { writeVersion } from "./history.js";
+import { adjustActiveCount, writeVersion } from "./history.js";
 import { removeFromHotSet } from "./hot-set.js";
 import { MEMORY_COLUMNS, type MemoryView, toMemoryView } from "./model.js";
 
@@ -150,10 +150,7 @@ export async function deleteMemory(
     );
     await writeVersion(tx, p.orgId, id, "delete", "user");
     if (m.status === "active") {
-      await tx.query(
-        "UPDATE agents SET total_memories = greatest(total_memories - 1, 0) WHERE org_id = $1 AND id = $2",
-        [p.orgId, agentId],
-      );
+      await adjustActiveCount(tx, p.orgId, agentId, -1);
     }
     await recordAudit(tx, p.orgId, auditActor(caller), "memory.delete", id, { agent_id: agentId });
   });
@@ -258,10 +255,7 @@ export async function bulkDeleteMemories(
         [p.orgId, deleted],
       );
       const active = rows.filter((r) => r.status === "active").length;
-      await tx.query(
-        "UPDATE agents SET total_memories = greatest(total_memories - $3, 0) WHERE org_id = $1 AND id = $2",
-        [p.orgId, agentId, active],
-      );
+      await adjustActiveCount(tx, p.orgId, agentId, -active);
     }
     await recordAudit(tx, p.orgId, auditActor(caller), "memory.bulk_delete", agentId, {
       deleted: deleted.length,

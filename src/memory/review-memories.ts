@@ -7,7 +7,7 @@ import { decodeCursor, type Page, toPage } from "../lib/cursor.js";
 import { AppError, notFound } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import type { MemoryEngineConfig } from "./config.js";
-import { link, writeVersion } from "./history.js";
+import { adjustActiveCount, link, writeVersion } from "./history.js";
 import { addToHotSet, removeFromHotSet } from "./hot-set.js";
 import { requireAgent } from "./manage-memories.js";
 import { MEMORY_COLUMNS, type MemoryView, toMemoryView } from "./model.js";
@@ -98,10 +98,7 @@ export async function approveMemory(
         await writeVersion(tx, p.orgId, old, "supersede", "user", "review_approved");
       }
       await writeVersion(tx, p.orgId, id, "restore", "user", `approved from ${m.status}`);
-      await tx.query(
-        "UPDATE agents SET total_memories = greatest(total_memories + $3, 0) WHERE org_id = $1 AND id = $2",
-        [p.orgId, agentId, 1 - superseded.length],
-      );
+      await adjustActiveCount(tx, p.orgId, agentId, 1 - superseded.length);
       await recordAudit(tx, p.orgId, auditActor(caller), "memory.approve", id, {
         from: m.status,
         superseded: superseded.length,

@@ -74,7 +74,8 @@ export const BulkResultSchema = z
   })
   .openapi("BulkMemoryResults");
 
-export const ListMemoriesQuery = PageQuery.extend({
+/** The filters shared by listing and bulk deletion. */
+const MemoryFilter = z.object({
   category: z.enum(MEMORY_CATEGORIES).optional(),
   status: z.enum(MEMORY_STATUSES).optional(),
   source: z.enum(MEMORY_SOURCES).optional(),
@@ -82,6 +83,8 @@ export const ListMemoriesQuery = PageQuery.extend({
   created_after: z.iso.datetime({ offset: true }).optional(),
   created_before: z.iso.datetime({ offset: true }).optional(),
 });
+
+export const ListMemoriesQuery = PageQuery.extend(MemoryFilter.shape);
 
 export const MemoryPageSchema = pageOf(MemorySchema, "MemoryPage");
 
@@ -155,14 +158,8 @@ export const MemoryParams = AgentParams.extend({
   memory_id: z.uuid().openapi({ param: { name: "memory_id", in: "path" } }),
 });
 
-export const BulkDeleteQuery = z.object({
+export const BulkDeleteQuery = MemoryFilter.extend({
   confirm: z.literal("true", { error: "bulk deletion needs confirm=true" }),
-  category: z.enum(MEMORY_CATEGORIES).optional(),
-  status: z.enum(MEMORY_STATUSES).optional(),
-  source: z.enum(MEMORY_SOURCES).optional(),
-  tag: z.string().min(1).max(64).optional(),
-  created_after: z.iso.datetime({ offset: true }).optional(),
-  created_before: z.iso.datetime({ offset: true }).optional(),
 });
 
 export const BulkDeleteResultSchema = z.object({ deleted: z.number().int() }).openapi("BulkDeleteResult");

@@ -2,7 +2,7 @@ import { withOrg } from "../db/tenant.js";
 import { toIso } from "../lib/clock.js";
 import { AppError, notFound } from "../lib/errors.js";
 import type { MemoryCategory } from "./categories.js";
-import { type ChangedBy, writeVersion } from "./history.js";
+import { adjustActiveCount, type ChangedBy, writeVersion } from "./history.js";
 import { MEMORY_COLUMNS, type MemoryView, toMemoryView } from "./model.js";
 import { redactPii } from "./pii.js";
 import { validateMemoryInput } from "./validate-memory.js";
@@ -152,12 +152,7 @@ export async function updateMemory(
     const wasActive = current.status === "active" ? 1 : 0;
     const isActive = resolution.status === "active" ? 1 : 0;
     const delta = isActive - wasActive - resolution.merges.length - resolution.supersede.length;
-    if (delta !== 0) {
-      await tx.query(
-        "UPDATE agents SET total_memories = greatest(total_memories + $3, 0) WHERE org_id = $1 AND id = $2",
-        [orgId, agentId, delta],
-      );
-    }
+    await adjustActiveCount(tx, orgId, agentId, delta);
     return { memory: await readMemory(tx, orgId, id), resolution };
   });
 
