@@ -82,9 +82,3 @@ export async function verifyToken(deps: VerifyTokenDeps, plaintext: string): Pro
     userId: record.userId,
   };
 }
-
-/** Whether `last_used_at` is stale enough to be worth a write (at most one a minute). */
-export function shouldTouch(cache: TokenCache, tokenId: string, now: number): boolean {
-  const record = cache.get(tokenId, now);
-  return !record || record.lastUsedAt === null || now - record.lastUsedAt > 60_000;
-}
