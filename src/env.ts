@@ -31,6 +31,8 @@ export const ConfigSchema = z.object({
   ...KvConfigShape,
   EMBEDDER_URL: z.string().url().optional(),
   EMBEDDER_TIMEOUT_MS: intFrom(10, 60_000).default(2_000),
+  // The model the embedding service must be serving; stored as memories.embedding_model.
+  EMBEDDER_MODEL: z.string().min(1).default("engram-local-v1"),
   // An OpenAI-compatible chat API for the conflict judge (heuristic judge otherwise).
   LLM_BASE_URL: z.string().url().optional(),
   LLM_API_KEY: z.string().min(1).optional(),

@@ -8,7 +8,7 @@ import { createKvRateLimiter } from "./auth/kv-rate-limiter.js";
 import { createTokenCache, type TokenCache } from "./auth/token-cache.js";
 import type { SqlClient } from "./db/ports.js";
 import { createEmbeddingServiceClient } from "./embedding/http-client.js";
-import { LOCAL_DIMENSION, LOCAL_MODEL } from "./embedding/local-embedder.js";
+import { LOCAL_DIMENSION } from "./embedding/local-embedder.js";
 import { selectEmbedder } from "./embedding/select.js";
 import { type Config, ConfigError, parseConfig } from "./env.js";
 import { systemClock } from "./lib/clock.js";
@@ -64,7 +64,7 @@ function containerEmbedder(ns: DurableObjectNamespace, config: Config) {
   return createEmbeddingServiceClient({
     baseUrl: "http://embedder",
     dimension: LOCAL_DIMENSION,
-    model: LOCAL_MODEL,
+    model: config.EMBEDDER_MODEL,
     timeoutMs: config.EMBEDDER_TIMEOUT_MS,
     fetch: (input, init) => stub.fetch(new Request(input as string, init)),
   });

@@ -21,13 +21,27 @@ export function checkWireVector(v: unknown, dimension: number): number[] {
   return v as number[];
 }
 
+/**
+ * Vectors from another model are not comparable with stored ones: an answer naming a
+ * different model than expected is refused rather than mixed into the index.
+ */
+function checkModel(reported: unknown, expected: string): void {
+  if (reported !== expected) {
+    throw new AppError("UNAVAILABLE", "embedding service serves a different model than configured", {
+      retryable: false,
+    });
+  }
+}
+
 /** Client of Engram's embedding service (`POST /v1/embed`, `/v1/embed/batch`). */
 export function createEmbeddingServiceClient(o: HttpEmbedderOptions): Embedder {
   const embedBatch = async (texts: string[]) => {
     checkEmbedTexts(texts);
     const body = (await postJson({ label: "embedding service", ...o }, "/v1/embed/batch", { texts })) as {
       embeddings?: unknown;
+      model?: unknown;
     };
+    checkModel(body.model, o.model);
     if (!Array.isArray(body.embeddings) || body.embeddings.length !== texts.length) {
       throw new AppError("UNAVAILABLE", "embedding service returned the wrong number of vectors");
     }
@@ -41,7 +55,9 @@ export function createEmbeddingServiceClient(o: HttpEmbedderOptions): Embedder {
       checkEmbedText(text);
       const body = (await postJson({ label: "embedding service", ...o }, "/v1/embed", { text })) as {
         embedding?: unknown;
+        model?: unknown;
       };
+      checkModel(body.model, o.model);
       return checkWireVector(body.embedding, o.dimension);
     },
   };

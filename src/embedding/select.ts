@@ -1,20 +1,19 @@
 import type { Config } from "../env.js";
 import { createEmbeddingServiceClient } from "./http-client.js";
 import { createLocalEmbedder } from "./local.js";
-import { LOCAL_DIMENSION, LOCAL_MODEL } from "./local-embedder.js";
+import { LOCAL_DIMENSION } from "./local-embedder.js";
 import type { Embedder } from "./ports.js";
 
 /**
- * The app's embedder: the embedding service when EMBEDDER_URL is set (its model must
- * produce the schema's 384 dimensions), the built-in embedder in-process otherwise.
+ * The app's embedder: the embedding service when EMBEDDER_URL is set (serving
+ * EMBEDDER_MODEL, with the schema's 384 dimensions), the built-in embedder otherwise.
  */
 export function selectEmbedder(config: Config): Embedder {
   if (!config.EMBEDDER_URL) return createLocalEmbedder();
   return createEmbeddingServiceClient({
     baseUrl: config.EMBEDDER_URL,
     dimension: LOCAL_DIMENSION,
-    // The service names its model in every answer; the client reports what it asked for.
-    model: LOCAL_MODEL,
+    model: config.EMBEDDER_MODEL,
     timeoutMs: config.EMBEDDER_TIMEOUT_MS,
   });
 }

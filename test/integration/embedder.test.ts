@@ -9,9 +9,11 @@ import { parseEmbedderConfig } from "../../src/embedder/config.js";
 import { checkModelDir, createOnnxEmbedder, ModelDirError } from "../../src/embedder/onnx-backend.js";
 import { createEmbedderRuntime } from "../../src/embedder/runtime.js";
 import { withEmbeddingCache } from "../../src/embedding/cached.js";
+import { createEmbeddingServiceClient } from "../../src/embedding/http-client.js";
 import { createLocalEmbedder } from "../../src/embedding/local.js";
 import { localEmbed } from "../../src/embedding/local-embedder.js";
 import type { Embedder } from "../../src/embedding/ports.js";
+import { isAppError } from "../../src/lib/errors.js";
 import { createLogger } from "../../src/lib/logger.js";
 
 const post = (
@@ -107,6 +109,31 @@ function slowEmbedder(delayMs: number) {
   };
   return { e, batches, overlap };
 }
+
+describe("embedding-service client", () => {
+  it("refuses vectors from a service serving another model than configured", async () => {
+    const runtime = await createEmbedderRuntime(parseEmbedderConfig({}), createLogger("error"));
+    await runtime.warmUp();
+    const fetchVia: typeof fetch = (input, init) => Promise.resolve(runtime.app.request(String(input), init));
+    const right = createEmbeddingServiceClient({
+      baseUrl: "http://svc",
+      dimension: 384,
+      model: "engram-local-v1",
+      fetch: fetchVia,
+    });
+    expect(await right.embed("hello")).toEqual(localEmbed("hello"));
+    const wrong = createEmbeddingServiceClient({
+      baseUrl: "http://svc",
+      dimension: 384,
+      model: "all-MiniLM-L6-v2",
+      fetch: fetchVia,
+    });
+    for (const call of [() => wrong.embed("hello"), () => wrong.embedBatch(["hello"])]) {
+      const err = await call().catch((e: unknown) => e);
+      expect(isAppError(err) && err.code).toBe("UNAVAILABLE");
+    }
+  });
+});
 
 describe("micro-batching, back-pressure and timeouts", () => {
   it("groups concurrent requests into batches of at most 64", async () => {
