@@ -1,3 +1,4 @@
+import { type AuditActor, recordAudit } from "../audit/record-audit.js";
 import { withOrg } from "../db/tenant.js";
 import { uuidv7 } from "../lib/ids.js";
 import type { ChangedBy } from "./history.js";
@@ -40,7 +41,7 @@ export type AddMemoryResult =
  */
 export async function addMemory(
   deps: AddMemoryDeps,
-  scope: { orgId: string; agentId: string; changedBy: ChangedBy },
+  scope: { orgId: string; agentId: string; changedBy: ChangedBy; audit?: AuditActor },
   input: MemoryInput,
 ): Promise<AddMemoryResult> {
   const { orgId, agentId } = scope;
@@ -101,6 +102,13 @@ export async function addMemory(
     await adjustActiveCount(tx, orgId, agentId, delta);
     const memory = await readMemory(tx, orgId, id);
     const superseded = r.supersede.map((x) => x.id);
+    if (scope.audit) {
+      // In the same transaction as the write: no change without its audit row.
+      await recordAudit(tx, orgId, scope.audit, "memory.create", id, {
+        agent_id: agentId,
+        status: memory.status,
+      });
+    }
     if (w.quarantined) return { outcome: "flagged", memory, reason: "quarantined", conflictsWith: [] };
     if (r.review.length)
       return {

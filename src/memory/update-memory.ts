@@ -1,3 +1,4 @@
+import type { AuditActor } from "../audit/record-audit.js";
 import { withOrg } from "../db/tenant.js";
 import { toIso } from "../lib/clock.js";
 import { AppError, notFound } from "../lib/errors.js";
@@ -48,7 +49,7 @@ const EDITABLE = new Set(["active", "pending_review", "quarantined"]);
  */
 export async function updateMemory(
   deps: AddMemoryDeps,
-  scope: { orgId: string; agentId: string; changedBy: ChangedBy },
+  scope: { orgId: string; agentId: string; changedBy: ChangedBy; audit?: AuditActor },
   id: string,
   patch: MemoryPatch,
 ): Promise<UpdateMemoryResult> {

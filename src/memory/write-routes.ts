@@ -1,8 +1,6 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { recordAudit } from "../audit/record-audit.js";
 import { auditActor, type Caller, requireAgentAccess, requireScopes } from "../auth/principal.js";
-import { withOrg } from "../db/tenant.js";
 import { callerOf } from "../http/caller.js";
 import { bearerAuth, errorResponses, jsonBody, jsonResponse } from "../http/openapi.js";
 import { toAppError } from "../http/problem.js";
@@ -45,7 +43,7 @@ async function write(c: Context<AppEnv>, caller: Caller, agentId: string, body: 
   const b = parsed.data;
   const result = await addMemory(
     { sql: s.sql, embedder: s.embedder, judge: s.judge, kv: s.kv, logger: s.logger, config: s.memoryConfig },
-    { orgId: caller.principal.orgId, agentId, changedBy: "user" },
+    { orgId: caller.principal.orgId, agentId, changedBy: "user", audit: auditActor(caller) },
     {
       content: b.content,
       category: b.category,
@@ -56,14 +54,6 @@ async function write(c: Context<AppEnv>, caller: Caller, agentId: string, body: 
       ...(b.metadata ? { metadata: b.metadata } : {}),
     },
   );
-  if (result.outcome !== "duplicate") {
-    await withOrg(s.sql, caller.principal.orgId, (tx) =>
-      recordAudit(tx, caller.principal.orgId, auditActor(caller), "memory.create", result.memory.id, {
-        agent_id: agentId,
-        outcome: result.outcome,
-      }),
-    );
-  }
   return result;
 }
 
@@ -153,14 +143,9 @@ export function registerWriteRoutes(app: OpenAPIHono<AppEnv>): void {
           logger: s.logger,
           config: s.memoryConfig,
         },
-        { orgId: caller.principal.orgId, agentId: agent_id, changedBy: "user" },
+        { orgId: caller.principal.orgId, agentId: agent_id, changedBy: "user", audit: auditActor(caller) },
         memory_id,
         c.req.valid("json"),
-      );
-      await withOrg(s.sql, caller.principal.orgId, (tx) =>
-        recordAudit(tx, caller.principal.orgId, auditActor(caller), "memory.update", memory_id, {
-          fields: Object.keys(c.req.valid("json")),
-        }),
       );
       return c.json(
         {
