@@ -305,6 +305,11 @@ describe("PATCH /memories/{id}", () => {
       ["create", null],
       ["update", "content_changed"],
     ]);
+    const { rows: audit } = await t.sql.query<{ action: string }>(
+      "SELECT action FROM audit_log WHERE target = $1 ORDER BY id",
+      [m.id],
+    );
+    expect(audit.map((r) => r.action)).toEqual(["memory.create", "memory.update"]);
     const found = await (
       await t.call("POST", path("/search", a), { token: admin, body: { query: "where does the user live" } })
     ).json();
