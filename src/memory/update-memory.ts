@@ -150,6 +150,10 @@ export async function updateMemory(
       scope.changedBy,
       contentChanged ? "content_changed" : "fields_changed",
     );
+    if (scope.audit) {
+      // In the same transaction as the edit: no change without its audit row.
+      await recordAudit(tx, orgId, scope.audit, "memory.update", id, { fields: Object.keys(patch) });
+    }
     const wasActive = current.status === "active" ? 1 : 0;
     const isActive = resolution.status === "active" ? 1 : 0;
     const delta = isActive - wasActive - resolution.merges.length - resolution.supersede.length;
