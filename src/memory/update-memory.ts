@@ -1,4 +1,4 @@
-import type { AuditActor } from "../audit/record-audit.js";
+import { type AuditActor, recordAudit } from "../audit/record-audit.js";
 import { withOrg } from "../db/tenant.js";
 import { toIso } from "../lib/clock.js";
 import { AppError, notFound } from "../lib/errors.js";
