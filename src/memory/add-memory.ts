@@ -1,6 +1,7 @@
 import { type AuditActor, recordAudit } from "../audit/record-audit.js";
 import { withOrg } from "../db/tenant.js";
 import { uuidv7 } from "../lib/ids.js";
+import { requireWritableAgent } from "./agent-scope.js";
 import type { ChangedBy } from "./history.js";
 import { adjustActiveCount, writeVersion } from "./history.js";
 import type { MemoryView } from "./model.js";
@@ -11,7 +12,6 @@ import {
   prepareWrite,
   readMemory,
   refreshHotSet,
-  requireWritableAgent,
   resolveCandidates,
   vectorLiteral,
 } from "./write-steps.js";

@@ -8,19 +8,11 @@ import { jsonColumn } from "../lib/columns.js";
 import { decodeCursor, type Page, toPage } from "../lib/cursor.js";
 import { notFound } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
+import { requireAgent } from "./agent-scope.js";
 import type { MemoryCategory, MemorySource, MemoryStatus } from "./categories.js";
 import { adjustActiveCount, writeVersion } from "./history.js";
 import { removeFromHotSet } from "./hot-set.js";
 import { MEMORY_COLUMNS, type MemoryView, toMemoryView } from "./model.js";
-
-/** The agent must exist in the caller's org (other orgs' agents answer 404). */
-export async function requireAgent(tx: SqlExecutor, orgId: string, agentId: string): Promise<void> {
-  const { rows } = await tx.query(
-    "SELECT 1 FROM agents WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL",
-    [orgId, agentId],
-  );
-  if (rows.length === 0) throw notFound("agent");
-}
 
 async function lockMemory(tx: SqlExecutor, orgId: string, agentId: string, id: string): Promise<MemoryView> {
   const { rows } = await tx.query<Record<string, unknown>>(

@@ -6,10 +6,10 @@ import type { KeyValue } from "../kv/ports.js";
 import { decodeCursor, type Page, toPage } from "../lib/cursor.js";
 import { AppError, notFound } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
+import { requireAgent } from "./agent-scope.js";
 import type { MemoryEngineConfig } from "./config.js";
 import { adjustActiveCount, link, writeVersion } from "./history.js";
 import { addToHotSet, removeFromHotSet } from "./hot-set.js";
-import { requireAgent } from "./manage-memories.js";
 import { MEMORY_COLUMNS, type MemoryView, toMemoryView } from "./model.js";
 
 type Deps = { sql: SqlClient; kv: KeyValue; logger: Logger; memoryConfig: MemoryEngineConfig };

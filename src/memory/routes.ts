@@ -1,6 +1,5 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { requireAgentAccess, requireScopes } from "../auth/principal.js";
-import { withOrg } from "../db/tenant.js";
 import { callerOf } from "../http/caller.js";
 import { bearerAuth, errorResponses, jsonBody, jsonResponse } from "../http/openapi.js";
 import { validationHook } from "../http/validation.js";
@@ -11,7 +10,6 @@ import {
   getMemory,
   listMemories,
   recordFeedback,
-  requireAgent,
 } from "./manage-memories.js";
 import { registerReviewRoutes } from "./review-routes.js";
 import {
@@ -92,9 +90,6 @@ export function memoryRoutes(): OpenAPIHono<AppEnv> {
       requireAgentAccess(caller.principal, agent_id);
       const b = c.req.valid("json");
       const s = c.var.services;
-      await withOrg(s.sql, caller.principal.orgId, (tx) =>
-        requireAgent(tx, caller.principal.orgId, agent_id),
-      );
       const { hits, candidates } = await searchMemories(
         s,
         { orgId: caller.principal.orgId, agentId: agent_id },

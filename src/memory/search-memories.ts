@@ -4,6 +4,7 @@ import type { Embedder } from "../embedding/ports.js";
 import type { Clock } from "../lib/clock.js";
 import { toMillis } from "../lib/clock.js";
 import { AppError } from "../lib/errors.js";
+import { requireAgent } from "./agent-scope.js";
 import { annSettings } from "./ann.js";
 import type { MemoryCategory } from "./categories.js";
 import { lexicalQuery } from "./lexical.js";
@@ -46,7 +47,8 @@ const LEXICAL_POOL = 2000;
  * are fused by reciprocal rank fusion into a candidate set, which is ranked by the
  * composite score (relevance = cosine). Quarantined, pending, superseded, merged and
  * deleted memories never appear.
- * @throws INVALID_ARGUMENT for a blank query, bad limit or weights.
+ * @throws INVALID_ARGUMENT for a blank query, bad limit or weights; NOT_FOUND for an
+ *   agent that is not the org's.
  */
 export async function searchMemories(
   deps: { sql: SqlClient; embedder: Embedder; clock: Clock },
@@ -76,6 +78,7 @@ export async function searchMemories(
   const tsquery = lexicalQuery(o.query);
 
   const rows = await withOrg(deps.sql, scope.orgId, async (tx) => {
+    await requireAgent(tx, scope.orgId, scope.agentId);
     await tx.query(annSettings("relaxed_order"));
     const vector = await tx.query<{ id: string }>(
       `SELECT m.id FROM memories m WHERE ${filters} AND m.embedding IS NOT NULL

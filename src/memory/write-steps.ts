@@ -240,13 +240,3 @@ export async function refreshHotSet(
     deps.logger.warn("hot set update failed", { error: err instanceof Error ? err.name : "unknown" });
   }
 }
-
-/** Locks the agent row's existence and status for a write. */
-export async function requireWritableAgent(tx: SqlExecutor, orgId: string, agentId: string): Promise<void> {
-  const agent = await tx.query<{ status: string }>(
-    "SELECT status FROM agents WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL",
-    [orgId, agentId],
-  );
-  if (!agent.rows[0]) throw notFound("agent");
-  if (agent.rows[0].status === "archived") throw new AppError("FAILED_PRECONDITION", "the agent is archived");
-}

@@ -116,8 +116,8 @@ describe("searchMemories", () => {
   });
 
   it("sees nothing of another org even with the same agent id shape", async () => {
-    const { hits } = await search({ query: "dog" }, { ...a, orgId: other.orgId });
-    expect(hits).toEqual([]);
+    const err = await search({ query: "dog" }, { ...a, orgId: other.orgId }).catch((e: unknown) => e);
+    expect(isAppError(err) && err.code).toBe("NOT_FOUND");
     const rows = await withOrg(
       sql,
       other.orgId,
