@@ -29,6 +29,8 @@ export interface ListMemoriesQuery {
   cursor?: string;
   category?: MemoryCategory;
   status?: MemoryStatus;
+  /** Any of these statuses (the review queue); combined with `status` when both are given. */
+  statuses?: MemoryStatus[];
   source?: MemorySource;
   tag?: string;
   created_after?: string;
@@ -56,6 +58,7 @@ export async function listMemories(
         WHERE m.org_id = $1 AND m.agent_id = $2 AND m.deleted_at IS NULL
           AND ($3::uuid IS NULL OR m.id < $3::uuid)
           AND ($4::text IS NULL OR m.category = $4) AND ($5::text IS NULL OR m.status = $5)
+          AND ($11::text[] IS NULL OR m.status = ANY($11::text[]))
           AND ($6::text IS NULL OR m.source = $6)
           AND ($7::text IS NULL OR EXISTS (SELECT 1 FROM memory_tags t WHERE t.memory_id = m.id AND t.tag = $7))
           AND ($8::timestamptz IS NULL OR m.created_at > $8) AND ($9::timestamptz IS NULL OR m.created_at < $9)
@@ -71,6 +74,7 @@ export async function listMemories(
         q.created_after ?? null,
         q.created_before ?? null,
         q.limit + 1,
+        q.statuses?.length ? q.statuses : null,
       ],
     );
     return toPage(rows.map(toMemoryView), q.limit);

@@ -3,13 +3,13 @@ import { auditActor, type Caller, requireAgentAccess, requireScopes } from "../a
 import { isUniqueViolation, type SqlClient, type SqlExecutor } from "../db/ports.js";
 import { withOrg } from "../db/tenant.js";
 import type { KeyValue } from "../kv/ports.js";
-import { decodeCursor, type Page, toPage } from "../lib/cursor.js";
+import type { Page } from "../lib/cursor.js";
 import { AppError, notFound } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
-import { requireAgent } from "./agent-scope.js";
 import type { MemoryEngineConfig } from "./config.js";
 import { adjustActiveCount, link, writeVersion } from "./history.js";
 import { addToHotSet, removeFromHotSet } from "./hot-set.js";
+import { listMemories } from "./manage-memories.js";
 import { MEMORY_COLUMNS, type MemoryView, toMemoryView } from "./model.js";
 
 type Deps = { sql: SqlClient; kv: KeyValue; logger: Logger; memoryConfig: MemoryEngineConfig };
@@ -18,27 +18,13 @@ type Deps = { sql: SqlClient; kv: KeyValue; logger: Logger; memoryConfig: Memory
  * The review queue: an agent's `pending_review` and `quarantined` memories, newest first.
  * @throws PERMISSION_DENIED, NOT_FOUND
  */
-export async function listReviewQueue(
+export function listReviewQueue(
   deps: { sql: SqlClient },
   caller: Caller,
   agentId: string,
   q: { limit: number; cursor?: string },
 ): Promise<Page<MemoryView>> {
-  const p = caller.principal;
-  requireScopes(p, "memory:read");
-  requireAgentAccess(p, agentId);
-  const after = q.cursor ? decodeCursor(q.cursor) : null;
-  return withOrg(deps.sql, p.orgId, async (tx) => {
-    await requireAgent(tx, p.orgId, agentId);
-    const { rows } = await tx.query<Record<string, unknown>>(
-      `SELECT ${MEMORY_COLUMNS} FROM memories m
-        WHERE m.org_id = $1 AND m.agent_id = $2 AND m.deleted_at IS NULL
-          AND m.status IN ('pending_review', 'quarantined') AND ($3::uuid IS NULL OR m.id < $3::uuid)
-        ORDER BY m.id DESC LIMIT $4`,
-      [p.orgId, agentId, after, q.limit + 1],
-    );
-    return toPage(rows.map(toMemoryView), q.limit);
-  });
+  return listMemories(deps, caller, agentId, { ...q, statuses: ["pending_review", "quarantined"] });
 }
 
 async function lockReviewable(
@@ -61,6 +47,24 @@ async function lockReviewable(
 }
 
 /**
+ * The frame of a review decision: memory:write, the token's agent restriction, one
+ * org-scoped transaction, and the memory locked and checked to be awaiting review.
+ * @throws PERMISSION_DENIED, NOT_FOUND, FAILED_PRECONDITION
+ */
+function decide<T>(
+  sql: SqlClient,
+  caller: Caller,
+  agentId: string,
+  id: string,
+  fn: (tx: SqlExecutor, memory: MemoryView) => Promise<T>,
+): Promise<T> {
+  const p = caller.principal;
+  requireScopes(p, "memory:write");
+  requireAgentAccess(p, agentId);
+  return withOrg(sql, p.orgId, async (tx) => fn(tx, await lockReviewable(tx, p.orgId, agentId, id)));
+}
+
+/**
  * Approves a reviewed memory: it becomes active, and the memories it was flagged as
  * contradicting are superseded by it (the operator decided the new one is right).
  * @throws PERMISSION_DENIED, NOT_FOUND, FAILED_PRECONDITION (not in review),
@@ -73,13 +77,10 @@ export async function approveMemory(
   id: string,
 ): Promise<MemoryView> {
   const p = caller.principal;
-  requireScopes(p, "memory:write");
-  requireAgentAccess(p, agentId);
   let superseded: string[] = [];
   let view: MemoryView;
   try {
-    view = await withOrg(deps.sql, p.orgId, async (tx) => {
-      const m = await lockReviewable(tx, p.orgId, agentId, id);
+    view = await decide(deps.sql, caller, agentId, id, async (tx, m) => {
       await tx.query(
         "UPDATE memories SET status = 'active', updated_at = now() WHERE org_id = $1 AND id = $2",
         [p.orgId, id],
@@ -135,10 +136,7 @@ export async function rejectMemory(
   id: string,
 ): Promise<MemoryView> {
   const p = caller.principal;
-  requireScopes(p, "memory:write");
-  requireAgentAccess(p, agentId);
-  return withOrg(deps.sql, p.orgId, async (tx) => {
-    const m = await lockReviewable(tx, p.orgId, agentId, id);
+  return decide(deps.sql, caller, agentId, id, async (tx, m) => {
     await tx.query(
       "UPDATE memories SET status = 'archived', valid_until = now(), updated_at = now() WHERE org_id = $1 AND id = $2",
       [p.orgId, id],
