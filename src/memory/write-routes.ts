@@ -1,3 +1,4 @@
+import type { z } from "@hono/zod-openapi";
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { auditActor, type Caller, requireAgentAccess, requireScopes } from "../auth/principal.js";
@@ -35,12 +36,14 @@ function toWire(r: AddMemoryResult) {
   }
 }
 
-/** Validates one item, runs it through the pipeline and audits it; the caller checked scopes. */
-async function write(c: Context<AppEnv>, caller: Caller, agentId: string, body: unknown) {
+/** Runs one validated item through the pipeline (audited with it); the caller checked scopes. */
+async function write(
+  c: Context<AppEnv>,
+  caller: Caller,
+  agentId: string,
+  b: z.infer<typeof CreateMemoryBody>,
+) {
   const s = c.var.services;
-  const parsed = CreateMemoryBody.safeParse(body);
-  if (!parsed.success) throw validationError(parsed.error, "json");
-  const b = parsed.data;
   const result = await addMemory(
     { sql: s.sql, embedder: s.embedder, judge: s.judge, kv: s.kv, logger: s.logger, config: s.memoryConfig },
     { orgId: caller.principal.orgId, agentId, changedBy: "user", audit: auditActor(caller) },
@@ -102,7 +105,10 @@ export function registerWriteRoutes(app: OpenAPIHono<AppEnv>): void {
       // Sequential: items may de-duplicate or conflict with each other, in order.
       for (const [index, item] of c.req.valid("json").items.entries()) {
         try {
-          const r = await write(c, caller, agent_id, item);
+          // Bulk items arrive unvalidated (one bad item must not fail the batch).
+          const parsed = CreateMemoryBody.safeParse(item);
+          if (!parsed.success) throw validationError(parsed.error, "json");
+          const r = await write(c, caller, agent_id, parsed.data);
           results.push({ index, status: r.outcome === "duplicate" ? 200 : 201, result: toWire(r) });
         } catch (err) {
           const e = toAppError(err);
