@@ -3,6 +3,7 @@ import { createMemoryKeyValue } from "../src/adapters/in-memory/key-value.js";
 import { createMemoryRateLimiter } from "../src/adapters/in-memory/rate-limiter.js";
 import { createApp } from "../src/app.js";
 import { createTokenCache } from "../src/auth/token-cache.js";
+import { unavailableBlobStore } from "../src/blobs/unavailable.js";
 import type { SqlClient } from "../src/db/ports.js";
 import { createLocalEmbedder } from "../src/embedding/local.js";
 import { parseConfig } from "../src/env.js";
@@ -27,6 +28,7 @@ const app = createApp(() => ({
   tokenCache: createTokenCache(0),
   rateLimiter: createMemoryRateLimiter(),
   kv: createMemoryKeyValue(),
+  blobs: unavailableBlobStore(),
   embedder: createLocalEmbedder(),
   judge: selectJudge(config),
   memoryConfig: memoryConfigOf(config),

@@ -9,6 +9,7 @@ import { problemResponse } from "./http/problem.js";
 import { requestId } from "./http/request-id.js";
 import { validationHook } from "./http/validation.js";
 import { AppError } from "./lib/errors.js";
+import { exportDownloadRoutes } from "./memory/export-routes.js";
 import { memoryRoutes } from "./memory/routes.js";
 import { orgRoutes } from "./orgs/routes.js";
 import type { AppEnv, BackgroundContext, ServicesResolver } from "./services.js";
@@ -39,6 +40,7 @@ export function createApp(resolve: ServicesResolver): OpenAPIHono<AppEnv> {
 
   app.route("/", healthRoutes());
   app.route("/", docsRoutes());
+  app.route("/", exportDownloadRoutes());
 
   app.use("/v1/*", limitBody(), requireJsonBody(), authenticate());
   app.route("/", orgRoutes());

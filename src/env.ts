@@ -28,6 +28,12 @@ export const ConfigSchema = z.object({
   // Revocation must take effect within 1 s, so the cache may not hold a token longer.
   TOKEN_CACHE_TTL_MS: intFrom(0, 1000).default(1000),
   ERROR_DOCS_URL: z.string().min(1).default("/errors"),
+  // The address clients reach this service at (behind a proxy); download links are built on it.
+  PUBLIC_URL: z
+    .string()
+    .url()
+    .transform((u) => u.replace(/\/+$/, ""))
+    .optional(),
   ...KvConfigShape,
   EMBEDDER_URL: z.string().url().optional(),
   EMBEDDER_TIMEOUT_MS: intFrom(10, 60_000).default(2_000),

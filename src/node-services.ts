@@ -2,6 +2,7 @@ import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import WebSocket from "ws";
+import { createFsBlobStore } from "./adapters/fs/blob-store.js";
 import { createMemoryKeyValue } from "./adapters/in-memory/key-value.js";
 import { createMemoryRateLimiter } from "./adapters/in-memory/rate-limiter.js";
 import { createNeonSqlClient } from "./adapters/neon/sql-client.js";
@@ -143,6 +144,7 @@ export async function createNodeRuntime(config: Config, logger: Logger): Promise
     embedder: selectEmbedder(config),
     judge: selectJudge(config),
     memoryConfig: memoryConfigOf(config),
+    blobs: createFsBlobStore(resolve(dataDir, "blobs")),
     defer(task) {
       task.catch((err: unknown) =>
         logger.warn("background task failed", { error: err instanceof Error ? err.name : "unknown" }),

@@ -1,6 +1,7 @@
 import type { Principal } from "./auth/principal.js";
 import type { RateLimiter } from "./auth/rate-limit.js";
 import type { TokenCache } from "./auth/token-cache.js";
+import type { BlobStore } from "./blobs/ports.js";
 import type { SqlClient } from "./db/ports.js";
 import type { Embedder } from "./embedding/ports.js";
 import type { Config } from "./env.js";
@@ -27,6 +28,8 @@ export interface Services {
   /** Decides whether similar memories contradict (heuristic or LLM). */
   judge: ConflictJudge;
   memoryConfig: MemoryEngineConfig;
+  /** Object storage for exports and archives (R2/S3, files on disk, or memory). */
+  blobs: BlobStore;
   /** Runs work after the response is sent (waitUntil on Workers); failures are logged. */
   defer(task: Promise<unknown>): void;
 }

@@ -2,10 +2,12 @@ import { createMemoryKeyValue } from "./adapters/in-memory/key-value.js";
 import { createMemoryRateLimiter } from "./adapters/in-memory/rate-limiter.js";
 import { createNeonSqlClient } from "./adapters/neon/sql-client.js";
 import { createPgSqlClient } from "./adapters/pg/sql-client.js";
+import { createR2BlobStore } from "./adapters/r2/blob-store.js";
 import { createUpstashKeyValue } from "./adapters/upstash/key-value.js";
 import { createApp } from "./app.js";
 import { createKvRateLimiter } from "./auth/kv-rate-limiter.js";
 import { createTokenCache, type TokenCache } from "./auth/token-cache.js";
+import { unavailableBlobStore } from "./blobs/unavailable.js";
 import type { SqlClient } from "./db/ports.js";
 import { createEmbeddingServiceClient } from "./embedding/http-client.js";
 import { LOCAL_DIMENSION } from "./embedding/local-embedder.js";
@@ -23,6 +25,8 @@ export { EmbedderContainer } from "./embedder/container.js";
 export interface WorkerEnv extends Record<string, unknown> {
   HYPERDRIVE?: { connectionString: string };
   EMBEDDER?: DurableObjectNamespace;
+  /** Exports and archives; without it, features that store files answer 503. */
+  BLOBS?: R2Bucket;
 }
 
 // Module scope holds only pure state (no I/O handles): the parsed config and caches.
@@ -92,6 +96,7 @@ function buildServices(env: WorkerEnv, ctx: BackgroundContext): Services {
       env.EMBEDDER && !config.EMBEDDER_URL ? containerEmbedder(env.EMBEDDER, config) : selectEmbedder(config),
     judge: selectJudge(config),
     memoryConfig: memoryConfigOf(config),
+    blobs: env.BLOBS ? createR2BlobStore(env.BLOBS) : unavailableBlobStore(),
     defer(task) {
       ctx.waitUntil(
         task.catch((err: unknown) =>

@@ -9,10 +9,10 @@ import { decodeCursor, type Page, toPage } from "../lib/cursor.js";
 import { notFound } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { requireAgent } from "./agent-scope.js";
-import type { MemoryCategory, MemorySource, MemoryStatus } from "./categories.js";
 import { adjustActiveCount, writeVersion } from "./history.js";
 import { removeFromHotSet } from "./hot-set.js";
 import { MEMORY_COLUMNS, type MemoryView, toMemoryView } from "./model.js";
+import { MEMORY_WHERE, type MemoryFilter, memoryWhereParams, selectMemories } from "./query-memories.js";
 
 async function lockMemory(tx: SqlExecutor, orgId: string, agentId: string, id: string): Promise<MemoryView> {
   const { rows } = await tx.query<Record<string, unknown>>(
@@ -24,19 +24,6 @@ async function lockMemory(tx: SqlExecutor, orgId: string, agentId: string, id: s
   return toMemoryView(rows[0]);
 }
 
-export interface ListMemoriesQuery {
-  limit: number;
-  cursor?: string;
-  category?: MemoryCategory;
-  status?: MemoryStatus;
-  /** Any of these statuses (the review queue); combined with `status` when both are given. */
-  statuses?: MemoryStatus[];
-  source?: MemorySource;
-  tag?: string;
-  created_after?: string;
-  created_before?: string;
-}
-
 /**
  * Lists an agent's memories (not deleted), newest first, with filters.
  * @throws PERMISSION_DENIED, NOT_FOUND (agent), INVALID_ARGUMENT (cursor)
@@ -45,7 +32,7 @@ export async function listMemories(
   deps: { sql: SqlClient },
   caller: Caller,
   agentId: string,
-  q: ListMemoriesQuery,
+  q: MemoryFilter & { limit: number; cursor?: string },
 ): Promise<Page<MemoryView>> {
   const p = caller.principal;
   requireScopes(p, "memory:read");
@@ -53,31 +40,8 @@ export async function listMemories(
   const after = q.cursor ? decodeCursor(q.cursor) : null;
   return withOrg(deps.sql, p.orgId, async (tx) => {
     await requireAgent(tx, p.orgId, agentId);
-    const { rows } = await tx.query<Record<string, unknown>>(
-      `SELECT ${MEMORY_COLUMNS} FROM memories m
-        WHERE m.org_id = $1 AND m.agent_id = $2 AND m.deleted_at IS NULL
-          AND ($3::uuid IS NULL OR m.id < $3::uuid)
-          AND ($4::text IS NULL OR m.category = $4) AND ($5::text IS NULL OR m.status = $5)
-          AND ($11::text[] IS NULL OR m.status = ANY($11::text[]))
-          AND ($6::text IS NULL OR m.source = $6)
-          AND ($7::text IS NULL OR EXISTS (SELECT 1 FROM memory_tags t WHERE t.memory_id = m.id AND t.tag = $7))
-          AND ($8::timestamptz IS NULL OR m.created_at > $8) AND ($9::timestamptz IS NULL OR m.created_at < $9)
-        ORDER BY m.id DESC LIMIT $10`,
-      [
-        p.orgId,
-        agentId,
-        after,
-        q.category ?? null,
-        q.status ?? null,
-        q.source ?? null,
-        q.tag ?? null,
-        q.created_after ?? null,
-        q.created_before ?? null,
-        q.limit + 1,
-        q.statuses?.length ? q.statuses : null,
-      ],
-    );
-    return toPage(rows.map(toMemoryView), q.limit);
+    const rows = await selectMemories(tx, p.orgId, agentId, q, { after, limit: q.limit + 1 });
+    return toPage(rows, q.limit);
   });
 }
 
@@ -195,15 +159,6 @@ export async function recordFeedback(
   });
 }
 
-export interface BulkDeleteFilter {
-  category?: MemoryCategory;
-  status?: MemoryStatus;
-  source?: MemorySource;
-  tag?: string;
-  created_after?: string;
-  created_before?: string;
-}
-
 /**
  * Soft-deletes every memory of an agent matching the filter, each with a `delete`
  * version row, in one transaction; then removes them from the hot set.
@@ -213,7 +168,7 @@ export async function bulkDeleteMemories(
   deps: { sql: SqlClient; kv: KeyValue; logger: Logger },
   caller: Caller,
   agentId: string,
-  f: BulkDeleteFilter,
+  f: Omit<MemoryFilter, "statuses">,
 ): Promise<{ deleted: number }> {
   const p = caller.principal;
   requireScopes(p, "memory:delete");
@@ -221,23 +176,8 @@ export async function bulkDeleteMemories(
   const ids = await withOrg(deps.sql, p.orgId, async (tx) => {
     await requireAgent(tx, p.orgId, agentId);
     const { rows } = await tx.query<{ id: string; status: string }>(
-      `UPDATE memories m SET deleted_at = now(), updated_at = now()
-        WHERE m.org_id = $1 AND m.agent_id = $2 AND m.deleted_at IS NULL
-          AND ($3::text IS NULL OR m.category = $3) AND ($4::text IS NULL OR m.status = $4)
-          AND ($5::text IS NULL OR m.source = $5)
-          AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM memory_tags t WHERE t.memory_id = m.id AND t.tag = $6))
-          AND ($7::timestamptz IS NULL OR m.created_at > $7) AND ($8::timestamptz IS NULL OR m.created_at < $8)
-        RETURNING m.id, m.status`,
-      [
-        p.orgId,
-        agentId,
-        f.category ?? null,
-        f.status ?? null,
-        f.source ?? null,
-        f.tag ?? null,
-        f.created_after ?? null,
-        f.created_before ?? null,
-      ],
+      `UPDATE memories m SET deleted_at = now(), updated_at = now() WHERE ${MEMORY_WHERE} RETURNING m.id, m.status`,
+      memoryWhereParams(p.orgId, agentId, f, null),
     );
     const deleted = rows.map((r) => String(r.id));
     if (deleted.length > 0) {

@@ -4,6 +4,7 @@ import { callerOf } from "../http/caller.js";
 import { bearerAuth, errorResponses, jsonBody, jsonResponse } from "../http/openapi.js";
 import { validationHook } from "../http/validation.js";
 import type { AppEnv } from "../services.js";
+import { registerExportRoutes } from "./export-routes.js";
 import {
   bulkDeleteMemories,
   deleteMemory,
@@ -106,6 +107,7 @@ export function memoryRoutes(): OpenAPIHono<AppEnv> {
     },
   );
 
+  registerExportRoutes(app);
   registerReviewRoutes(app);
 
   app.openapi(

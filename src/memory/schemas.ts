@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { PageQuery, pageOf } from "../http/openapi.js";
 import { MEMORY_CATEGORIES, MEMORY_SOURCES, MEMORY_STATUSES } from "./categories.js";
+import { EXPORT_FORMATS } from "./export-format.js";
 
 export const MemorySchema = z
   .object({
@@ -184,3 +185,42 @@ export const UpdateResultSchema = z
     conflicts_with: z.array(z.uuid()),
   })
   .openapi("MemoryUpdateResult");
+
+export const ExportBody = MemoryFilter.extend({
+  format: z.enum(EXPORT_FORMATS).default("jsonl"),
+})
+  .strict()
+  .openapi("StartMemoryExport");
+
+export const ExportParams = AgentParams.extend({
+  job_id: z.uuid().openapi({ param: { name: "job_id", in: "path" } }),
+});
+
+export const ExportSchema = z
+  .object({
+    id: z.uuid(),
+    agent_id: z.uuid(),
+    format: z.enum(EXPORT_FORMATS),
+    status: z.enum(["running", "succeeded", "failed"]),
+    filter: z.record(z.string(), z.unknown()),
+    count: z.number().int().nullable(),
+    bytes: z.number().int().nullable(),
+    sha256: z.string().nullable(),
+    error: z.string().nullable(),
+    created_at: z.string(),
+    completed_at: z.string().nullable(),
+    expires_at: z.string(),
+    download_url: z.string().nullable().openapi({ description: "Signed link, no token needed; expires" }),
+    download_expires_at: z.string().nullable(),
+  })
+  .openapi("MemoryExport");
+
+export const DownloadParams = z.object({
+  job_id: z.uuid().openapi({ param: { name: "job_id", in: "path" } }),
+});
+
+export const DownloadQuery = z.object({
+  org: z.uuid(),
+  expires: z.coerce.number().int().positive(),
+  signature: z.string().regex(/^[0-9a-f]{64}$/),
+});

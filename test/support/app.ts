@@ -1,3 +1,4 @@
+import { createMemoryBlobStore } from "../../src/adapters/in-memory/blob-store.js";
 import { createMemoryKeyValue } from "../../src/adapters/in-memory/key-value.js";
 import { createMemoryRateLimiter } from "../../src/adapters/in-memory/rate-limiter.js";
 import { openPglite } from "../../src/adapters/pglite/open.js";
@@ -54,6 +55,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     ...env,
   });
   const boot = await bootstrap(sql, config.TOKEN_PEPPER ?? "");
+  // One store for the app and its siblings, as a shared bucket would be.
+  const blobs = createMemoryBlobStore();
   const build = (): TestApp => {
     const logs: string[] = [];
     const clock = testClock();
@@ -70,6 +73,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       embedder: createLocalEmbedder(),
       judge: selectJudge(config),
       memoryConfig: memoryConfigOf(config),
+      blobs,
       defer: (task) => void pending.push(task.catch(() => undefined)),
     };
     const app = createApp(() => services);

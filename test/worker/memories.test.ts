@@ -40,3 +40,29 @@ describe("the memory pipeline in workerd", () => {
     expect(found.items[0]?.memory.id).toBe(body.memory.id);
   });
 });
+
+describe("memory export in workerd", () => {
+  it("writes the file to R2 and serves it through the signed link", async () => {
+    const agent = (await (
+      await call("/v1/agents", json("POST", { name: "Edge export", slug: "edge-export" }))
+    ).json()) as { id: string };
+    for (const content of ["Likes green tea", "Lives in Porto, Portugal"]) {
+      const res = await call(
+        `/v1/agents/${agent.id}/memories`,
+        json("POST", { content, category: "factual" }),
+      );
+      expect(res.status).toBe(201);
+    }
+    const started = await call(`/v1/agents/${agent.id}/memories/export`, json("POST", { format: "csv" }));
+    expect(started.status).toBe(201);
+    const job = (await started.json()) as { status: string; count: number; download_url: string };
+    expect(job).toMatchObject({ status: "succeeded", count: 2 });
+    const url = new URL(job.download_url);
+    const file = await call(`${url.pathname}${url.search}`);
+    expect(file.status).toBe(200);
+    expect(file.headers.get("content-type")).toContain("text/csv");
+    const text = await file.text();
+    expect(text).toContain('"Lives in Porto, Portugal"');
+    expect(text.split("\r\n").filter(Boolean)).toHaveLength(3);
+  });
+});
