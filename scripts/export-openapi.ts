@@ -5,6 +5,7 @@ import { createApp } from "../src/app.js";
 import { createTokenCache } from "../src/auth/token-cache.js";
 import { unavailableBlobStore } from "../src/blobs/unavailable.js";
 import type { SqlClient } from "../src/db/ports.js";
+import { createDirectiveCache } from "../src/directives/cache.js";
 import { createLocalEmbedder } from "../src/embedding/local.js";
 import { parseConfig } from "../src/env.js";
 import { systemClock } from "../src/lib/clock.js";
@@ -26,6 +27,7 @@ const app = createApp(() => ({
   clock: systemClock,
   pepper: "",
   tokenCache: createTokenCache(0),
+  directiveCache: createDirectiveCache(),
   rateLimiter: createMemoryRateLimiter(),
   kv: createMemoryKeyValue(),
   blobs: unavailableBlobStore(),

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { agentRoutes } from "./agents/routes.js";
+import { directiveRoutes } from "./directives/routes.js";
 import { accessLog } from "./http/access-log.js";
 import { authenticate } from "./http/auth.js";
 import { limitBody, requireJsonBody } from "./http/body.js";
@@ -48,6 +49,7 @@ export function createApp(resolve: ServicesResolver): OpenAPIHono<AppEnv> {
   app.route("/", agentRoutes());
   app.route("/", tokenRoutes());
   app.route("/", memoryRoutes());
+  app.route("/", directiveRoutes());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -14,6 +14,7 @@ import { createUpstashKeyValue } from "./adapters/upstash/key-value.js";
 import { createKvRateLimiter } from "./auth/kv-rate-limiter.js";
 import { createTokenCache } from "./auth/token-cache.js";
 import type { SqlClient } from "./db/ports.js";
+import { createDirectiveCache } from "./directives/cache.js";
 import { selectEmbedder } from "./embedding/select.js";
 import type { Config } from "./env.js";
 import type { KeyValue } from "./kv/ports.js";
@@ -138,6 +139,7 @@ export async function createNodeRuntime(config: Config, logger: Logger): Promise
     clock: systemClock,
     pepper,
     tokenCache: createTokenCache(config.TOKEN_CACHE_TTL_MS),
+    directiveCache: createDirectiveCache(),
     // A shared store gives every process one count; alone, the in-process limiter is exact.
     rateLimiter: store.shared ? createKvRateLimiter(store.kv) : createMemoryRateLimiter(),
     kv: store.kv,

@@ -3,6 +3,7 @@ import type { RateLimiter } from "./auth/rate-limit.js";
 import type { TokenCache } from "./auth/token-cache.js";
 import type { BlobStore } from "./blobs/ports.js";
 import type { SqlClient } from "./db/ports.js";
+import type { DirectiveCache } from "./directives/cache.js";
 import type { Embedder } from "./embedding/ports.js";
 import type { Config } from "./env.js";
 import type { KeyValue } from "./kv/ports.js";
@@ -20,6 +21,8 @@ export interface Services {
   /** Server-side key for token hashes (TOKEN_PEPPER). */
   pepper: string;
   tokenCache: TokenCache;
+  /** Active directives, held at most 1 s (a local write drops its entry at once). */
+  directiveCache: DirectiveCache;
   rateLimiter: RateLimiter;
   /** Caches, hot sets and shared counters (Redis, Upstash or in-process). */
   kv: KeyValue;

@@ -9,6 +9,7 @@ import { createKvRateLimiter } from "./auth/kv-rate-limiter.js";
 import { createTokenCache, type TokenCache } from "./auth/token-cache.js";
 import { unavailableBlobStore } from "./blobs/unavailable.js";
 import type { SqlClient } from "./db/ports.js";
+import { createDirectiveCache } from "./directives/cache.js";
 import { createEmbeddingServiceClient } from "./embedding/http-client.js";
 import { LOCAL_DIMENSION } from "./embedding/local-embedder.js";
 import { selectEmbedder } from "./embedding/select.js";
@@ -33,6 +34,7 @@ export interface WorkerEnv extends Record<string, unknown> {
 const configs = new WeakMap<object, Config>();
 const perRequest = new WeakMap<object, Services>();
 let tokenCache: TokenCache | null = null;
+const directiveCache = createDirectiveCache();
 // Without Upstash, limits and the key-value store are per isolate (pure in-memory state).
 const isolateRateLimiter = createMemoryRateLimiter();
 const isolateKv = createMemoryKeyValue();
@@ -90,6 +92,7 @@ function buildServices(env: WorkerEnv, ctx: BackgroundContext): Services {
     clock: systemClock,
     pepper: config.TOKEN_PEPPER ?? "",
     tokenCache,
+    directiveCache,
     rateLimiter: upstash ? createKvRateLimiter(upstash) : isolateRateLimiter,
     kv: upstash ?? isolateKv,
     embedder:

@@ -9,6 +9,7 @@ import { migrate } from "../../src/db/migrate.js";
 import { loadMigrations } from "../../src/db/migrations-fs.js";
 import type { SqlClient } from "../../src/db/ports.js";
 import { withOrg } from "../../src/db/tenant.js";
+import { createDirectiveCache } from "../../src/directives/cache.js";
 import { createLocalEmbedder } from "../../src/embedding/local.js";
 import { parseConfig } from "../../src/env.js";
 import type { Clock } from "../../src/lib/clock.js";
@@ -68,6 +69,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       clock,
       pepper: config.TOKEN_PEPPER ?? "",
       tokenCache: createTokenCache(config.TOKEN_CACHE_TTL_MS),
+      directiveCache: createDirectiveCache(),
       rateLimiter: createMemoryRateLimiter(),
       kv: createMemoryKeyValue(),
       embedder: createLocalEmbedder(),

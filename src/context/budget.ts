@@ -1,0 +1,58 @@
+import { countTokens, type Encoding } from "./tokenizer.js";
+
+export interface ChatMessage {
+  role: string;
+  content: string;
+}
+
+/** Tokens of a chat: 3 priming tokens, then per message 4 + role + content. */
+export function messagesTokens(messages: readonly ChatMessage[], encoding: Encoding): number {
+  if (messages.length === 0) return 0;
+  let n = 3;
+  for (const m of messages) n += 4 + countTokens(m.role, encoding) + countTokens(m.content, encoding);
+  return n;
+}
+
+export interface Budget {
+  window: number;
+  reserve: number;
+  safety: number;
+  messageTokens: number;
+  directiveTokens: number;
+  /** What memories may use. */
+  memoryTokens: number;
+  /** Under 1,000 tokens for memories: cold search is skipped. */
+  constrained: boolean;
+}
+
+/**
+ * The memory budget (context-assembly.md, ADR-0039):
+ * reserve = clamp(0.15·window, 500, 4096), safety = 0.05·window,
+ * memory = max(0, window − messages − directive − reserve − safety), capped by
+ * `availableTokens` when the caller sets it. The directive is reserved in full.
+ */
+export function computeBudget(input: {
+  window: number;
+  messageTokens: number;
+  directiveTokens: number;
+  availableTokens?: number;
+}): Budget {
+  const reserve = Math.min(4096, Math.max(500, Math.floor(0.15 * input.window)));
+  const safety = Math.floor(0.05 * input.window);
+  let memoryTokens = Math.max(
+    0,
+    input.window - input.messageTokens - input.directiveTokens - reserve - safety,
+  );
+  if (input.availableTokens && input.availableTokens > 0) {
+    memoryTokens = Math.min(memoryTokens, input.availableTokens);
+  }
+  return {
+    window: input.window,
+    reserve,
+    safety,
+    messageTokens: input.messageTokens,
+    directiveTokens: input.directiveTokens,
+    memoryTokens,
+    constrained: memoryTokens < 1000,
+  };
+}
