@@ -13,6 +13,7 @@ import { AppError } from "./lib/errors.js";
 import { exportDownloadRoutes } from "./memory/export-routes.js";
 import { memoryRoutes } from "./memory/routes.js";
 import { orgRoutes } from "./orgs/routes.js";
+import { rpcRoutes } from "./rpc/routes.js";
 import type { AppEnv, BackgroundContext, ServicesResolver } from "./services.js";
 import { tokenRoutes } from "./tokens/routes.js";
 import { userRoutes } from "./users/routes.js";
@@ -42,6 +43,7 @@ export function createApp(resolve: ServicesResolver): OpenAPIHono<AppEnv> {
   app.route("/", healthRoutes());
   app.route("/", docsRoutes());
   app.route("/", exportDownloadRoutes());
+  app.route("/", rpcRoutes());
 
   app.use("/v1/*", limitBody(), requireJsonBody(), authenticate());
   app.route("/", orgRoutes());

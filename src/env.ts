@@ -47,6 +47,21 @@ export const ConfigSchema = z.object({
   MEMORY_CONFLICT: z.coerce.number().min(0).max(1).default(0.85),
   MEMORY_SUPERSEDE_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.8),
   MEMORY_INJECTION_THRESHOLD: z.coerce.number().min(0).max(1).default(0.7),
+  // Context assembly: the whole call's deadline, and model windows beyond the built-in table.
+  CONTEXT_DEADLINE_MS: intFrom(5, 10_000).default(45),
+  CONTEXT_MODEL_WINDOWS: z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        return z.record(z.string().min(1), z.number().int().min(256)).parse(JSON.parse(s));
+      } catch {
+        ctx.addIssue({ code: "custom", message: 'must be JSON like {"model-name": 32000}' });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  // gRPC over HTTP/2 (h2c) on Node; 0 turns it off.
+  GRPC_PORT: intFrom(0, 65535).default(8790),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

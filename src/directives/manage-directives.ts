@@ -163,8 +163,9 @@ export async function listDirectiveVersions(
     await requireAgent(tx, orgId, agentId);
     const { rows } = await tx.query<Record<string, unknown>>(
       `SELECT ${VERSION_COLUMNS} FROM directives d JOIN directive_versions v ON v.org_id = d.org_id AND v.directive_id = d.id
-        WHERE d.org_id = $1 AND d.agent_id = $2 AND ($3::uuid IS NULL OR v.id < $3::uuid)
-        ORDER BY v.id DESC LIMIT $4`,
+        WHERE d.org_id = $1 AND d.agent_id = $2
+          AND ($3::uuid IS NULL OR v.version_num < (SELECT version_num FROM directive_versions WHERE id = $3::uuid))
+        ORDER BY v.version_num DESC LIMIT $4`,
       [orgId, agentId, after, q.limit + 1],
     );
     const items = rows.slice(0, q.limit).map(toView);

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import type { Principal } from "../auth/principal.js";
 import { verifyToken } from "../auth/verify-token.js";
 import { withOrg } from "../db/tenant.js";
 import { AppError } from "../lib/errors.js";
@@ -31,6 +32,23 @@ function touchLastUsed(s: Services, tokenId: string, orgId: string): void {
 }
 
 /**
+ * Verifies an `Authorization: Bearer` header value, applies the rate limits and
+ * schedules the `last_used_at` touch. Shared by REST and RPC.
+ * @throws UNAUTHENTICATED, PERMISSION_DENIED, RESOURCE_EXHAUSTED
+ */
+export async function authenticateBearer(s: Services, header: string): Promise<Principal> {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match?.[1]) throw new AppError("UNAUTHENTICATED", "missing bearer token");
+  const principal = await verifyToken(
+    { sql: s.sql, pepper: s.pepper, cache: s.tokenCache, clock: s.clock },
+    match[1],
+  );
+  await enforceRateLimits(s, principal.tokenId, principal.orgId);
+  touchLastUsed(s, principal.tokenId, principal.orgId);
+  return principal;
+}
+
+/**
  * Bearer-token authentication for `/v1/*`: verifies the token, applies the per-token
  * and per-org rate limits, and sets `principal`. Reusable by the RPC interceptors.
  * @throws UNAUTHENTICATED, PERMISSION_DENIED, RESOURCE_EXHAUSTED
@@ -38,19 +56,8 @@ function touchLastUsed(s: Services, tokenId: string, orgId: string): void {
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match?.[1]) {
-      c.header("www-authenticate", 'Bearer realm="engram"');
-      throw new AppError("UNAUTHENTICATED", "missing bearer token");
-    }
-    const s = c.get("services");
-    const principal = await verifyToken(
-      { sql: s.sql, pepper: s.pepper, cache: s.tokenCache, clock: s.clock },
-      match[1],
-    );
-    c.set("principal", principal);
-    await enforceRateLimits(s, principal.tokenId, principal.orgId);
-    touchLastUsed(s, principal.tokenId, principal.orgId);
+    if (!/^Bearer\s+\S+\s*$/i.test(header)) c.header("www-authenticate", 'Bearer realm="engram"');
+    c.set("principal", await authenticateBearer(c.get("services"), header));
     await next();
   };
 }

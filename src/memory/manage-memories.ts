@@ -1,5 +1,11 @@
 import { recordAudit } from "../audit/record-audit.js";
-import { auditActor, type Caller, requireAgentAccess, requireScopes } from "../auth/principal.js";
+import {
+  auditActor,
+  type Caller,
+  requireAgentAccess,
+  requireAnyScope,
+  requireScopes,
+} from "../auth/principal.js";
 import type { SqlClient, SqlExecutor } from "../db/ports.js";
 import { withOrg } from "../db/tenant.js";
 import type { KeyValue } from "../kv/ports.js";
@@ -203,4 +209,49 @@ export async function bulkDeleteMemories(
     deps.logger.warn("hot set update failed", { error: err instanceof Error ? err.name : "unknown" }),
   );
   return { deleted: ids.length };
+}
+
+/**
+ * Feedback on several memories of the caller's org, by id alone (the gateway's
+ * RecordMemoryFeedback has no agent id), in one transaction.
+ * @throws PERMISSION_DENIED (scope or agent binding), NOT_FOUND (any id unknown)
+ */
+export async function recordFeedbackByIds(
+  deps: { sql: SqlClient },
+  caller: Caller,
+  ids: string[],
+  feedback: "positive" | "negative" | "neutral",
+): Promise<{ memory_id: string; previous_score: number; new_score: number }[]> {
+  const p = caller.principal;
+  requireAnyScope(p, "memory:write", "context:assemble");
+  const unique = [...new Set(ids)];
+  return withOrg(deps.sql, p.orgId, async (tx) => {
+    const { rows } = await tx.query<{ id: string; agent_id: string; usefulness: number }>(
+      `SELECT id, agent_id, usefulness FROM memories
+        WHERE org_id = $1 AND id = ANY($2::uuid[]) AND deleted_at IS NULL ORDER BY id FOR UPDATE`,
+      [p.orgId, unique],
+    );
+    if (rows.length !== unique.length) throw notFound("memory");
+    const updates = rows.map((r) => {
+      requireAgentAccess(p, String(r.agent_id));
+      const previous = Number(r.usefulness);
+      return {
+        memory_id: String(r.id),
+        previous_score: previous,
+        new_score: nextUsefulness(previous, feedback),
+      };
+    });
+    for (const u of updates) {
+      await tx.query(
+        "UPDATE memories SET usefulness = $3, updated_at = now() WHERE org_id = $1 AND id = $2",
+        [p.orgId, u.memory_id, u.new_score],
+      );
+    }
+    await recordAudit(tx, p.orgId, auditActor(caller), "memory.feedback", null, {
+      feedback,
+      count: updates.length,
+    });
+    const byId = new Map(updates.map((u) => [u.memory_id, u]));
+    return ids.map((id) => byId.get(id) as (typeof updates)[number]);
+  });
 }

@@ -1,0 +1,45 @@
+/** The outcome of a source raced against its deadline. */
+export type Outcome<T> =
+  | { ok: true; value: T; ms: number }
+  | { ok: false; reason: "timeout" | "error"; ms: number; error?: unknown };
+
+/**
+ * Settles with the value, or with `timeout` once `ms` have passed, or with `error`;
+ * never rejects. A late result is dropped (its rejection is swallowed).
+ */
+export function within<T>(
+  work: () => Promise<T>,
+  ms: number,
+  now: () => number = performance.now.bind(performance),
+): Promise<Outcome<T>> {
+  const start = now();
+  return new Promise((resolve) => {
+    if (ms <= 0) {
+      resolve({ ok: false, reason: "timeout", ms: 0 });
+      return;
+    }
+    let done = false;
+    const timer = setTimeout(() => {
+      done = true;
+      resolve({ ok: false, reason: "timeout", ms: now() - start });
+    }, ms);
+    let promise: Promise<T>;
+    try {
+      promise = work();
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    promise.then(
+      (value) => {
+        if (done) return;
+        clearTimeout(timer);
+        resolve({ ok: true, value, ms: now() - start });
+      },
+      (error: unknown) => {
+        if (done) return;
+        clearTimeout(timer);
+        resolve({ ok: false, reason: "error", ms: now() - start, error });
+      },
+    );
+  });
+}

@@ -1,0 +1,138 @@
+import type { SqlClient } from "../db/ports.js";
+import { withOrg } from "../db/tenant.js";
+import type { ActiveDirective, DirectiveCache } from "../directives/cache.js";
+import { loadDirective } from "../directives/load-directive.js";
+import type { KeyValue } from "../kv/ports.js";
+import { toMillis } from "../lib/clock.js";
+import { notFound } from "../lib/errors.js";
+import { annSettings } from "../memory/ann.js";
+import type { MemoryCategory } from "../memory/categories.js";
+import { readHotSet } from "../memory/hot-set.js";
+
+/** A memory as the assembler needs it. */
+export interface Candidate {
+  id: string;
+  content: string;
+  category: MemoryCategory;
+  confidence: number;
+  usefulness: number;
+  retrieval_count: number;
+  created_at: number;
+  /** Cosine similarity to the query; null when there is no query vector. */
+  similarity: number | null;
+  source: "hot" | "cold";
+}
+
+const FIELDS = "m.id, m.content, m.category, m.confidence, m.usefulness, m.retrieval_count, m.created_at";
+
+function toCandidate(
+  r: Record<string, unknown>,
+  source: "hot" | "cold",
+  similarity: number | null,
+): Candidate {
+  return {
+    id: String(r.id),
+    content: String(r.content),
+    category: r.category as MemoryCategory,
+    confidence: Number(r.confidence),
+    usefulness: Number(r.usefulness),
+    retrieval_count: Number(r.retrieval_count),
+    created_at: toMillis(r.created_at) ?? 0,
+    similarity,
+    source,
+  };
+}
+
+/**
+ * The directive to inject: a pinned version, else the active one through the cache.
+ * Also proves the agent exists in the org.
+ * @throws NOT_FOUND when the agent does not exist (the database answered).
+ */
+export async function retrieveDirective(
+  deps: { sql: SqlClient; directiveCache: DirectiveCache; now: number },
+  orgId: string,
+  agentId: string,
+  versionId: string | undefined,
+): Promise<ActiveDirective | null> {
+  if (!versionId) {
+    const cached = deps.directiveCache.get(orgId, agentId, deps.now);
+    if (cached !== undefined) return cached;
+  }
+  const directive = await withOrg(deps.sql, orgId, async (tx) => {
+    const agent = await tx.query(
+      "SELECT 1 FROM agents WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL",
+      [orgId, agentId],
+    );
+    if (agent.rows.length === 0) throw notFound("agent");
+    return loadDirective(tx, orgId, agentId, versionId);
+  });
+  if (!versionId) deps.directiveCache.set(orgId, agentId, directive, deps.now);
+  return directive;
+}
+
+function cosine(a: readonly number[], b: readonly number[]): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] ?? 0;
+    const y = b[i] ?? 0;
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
+  }
+  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+}
+
+/**
+ * The hot set's top ids, hydrated from Postgres (active rows of this agent only, so
+ * stale ids drop out). Relevance is computed once the query vector is known.
+ */
+export async function retrieveHot(
+  deps: { sql: SqlClient; kv: KeyValue },
+  orgId: string,
+  agentId: string,
+  count: number,
+  queryVector: Promise<number[] | null>,
+): Promise<Candidate[]> {
+  const ids = await readHotSet(deps.kv, orgId, agentId, count);
+  if (ids.length === 0) return [];
+  const { rows } = await withOrg(deps.sql, orgId, (tx) =>
+    tx.query<Record<string, unknown>>(
+      `SELECT ${FIELDS}, m.embedding::text AS embedding FROM memories m
+        WHERE m.org_id = $1 AND m.agent_id = $2 AND m.id = ANY($3::uuid[])
+          AND m.status = 'active' AND m.deleted_at IS NULL`,
+      [orgId, agentId, ids],
+    ),
+  );
+  const q = await queryVector.catch(() => null);
+  const order = new Map(ids.map((id, i) => [id, i]));
+  return rows
+    .map((r) => {
+      const v = q && typeof r.embedding === "string" ? (JSON.parse(r.embedding) as number[]) : null;
+      return toCandidate(r, "hot", q && v ? cosine(q, v) : null);
+    })
+    .sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+}
+
+/** Cold search: cosine ANN over the agent's active memories (ADR-0035 settings). */
+export async function retrieveCold(
+  deps: { sql: SqlClient },
+  orgId: string,
+  agentId: string,
+  vector: number[],
+  limit: number,
+): Promise<Candidate[]> {
+  const literal = `[${vector.join(",")}]`;
+  const { rows } = await withOrg(deps.sql, orgId, async (tx) => {
+    await tx.query(annSettings("relaxed_order"));
+    return tx.query<Record<string, unknown>>(
+      `SELECT ${FIELDS}, 1 - (m.embedding <=> $3::vector) AS similarity FROM memories m
+        WHERE m.org_id = $1 AND m.agent_id = $2 AND m.status = 'active' AND m.deleted_at IS NULL
+          AND m.embedding IS NOT NULL
+        ORDER BY m.embedding <=> $3::vector LIMIT $4`,
+      [orgId, agentId, literal, limit],
+    );
+  });
+  return rows.map((r) => toCandidate(r, "cold", Number(r.similarity)));
+}

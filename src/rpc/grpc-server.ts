@@ -1,0 +1,38 @@
+import { createServer, type Http2Server } from "node:http2";
+import type { AddressInfo } from "node:net";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Services } from "../services.js";
+import { registerContextService } from "./context-service.js";
+import { RPC_READ_MAX_BYTES, rpcContextValues } from "./routes.js";
+
+export interface GrpcServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The RPC services over HTTP/2 without TLS (h2c) on their own port: gRPC for
+ * gateways with gRPC clients, plus Connect and gRPC-Web over HTTP/2. TLS is the
+ * job of the load balancer or mesh in front of it.
+ */
+export function startGrpcServer(services: Services, port: number, host: string): Promise<GrpcServer> {
+  const handler = connectNodeAdapter({
+    routes: (router) => registerContextService(router),
+    readMaxBytes: RPC_READ_MAX_BYTES,
+    contextValues: () => rpcContextValues(services),
+  });
+  const server: Http2Server = createServer(handler);
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,40 @@
+import { createConnectRouter, createContextValues } from "@connectrpc/connect";
+import {
+  type UniversalHandler,
+  universalServerRequestFromFetch,
+  universalServerResponseToFetch,
+} from "@connectrpc/connect/protocol";
+import { Hono } from "hono";
+import type { AppEnv, Services } from "../services.js";
+import { registerContextService, servicesKey } from "./context-service.js";
+
+/** Largest RPC message accepted (a long chat history fits well inside). */
+export const RPC_READ_MAX_BYTES = 4 * 1024 * 1024;
+
+/** The Connect router with every RPC service: Connect, gRPC-Web and gRPC protocols. */
+export function rpcRouter() {
+  return registerContextService(createConnectRouter({ readMaxBytes: RPC_READ_MAX_BYTES }));
+}
+
+/** The context values a handler reads its services from. */
+export function rpcContextValues(services: Services) {
+  return createContextValues().set(servicesKey, services);
+}
+
+/**
+ * Mounts the RPC services on the Hono app (Workers and Node's HTTP/1.1 port): each
+ * method's path goes to its Connect handler with the request's services attached.
+ */
+export function rpcRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const handlers = new Map<string, UniversalHandler>(rpcRouter().handlers.map((h) => [h.requestPath, h]));
+  for (const path of handlers.keys()) {
+    app.all(path, async (c) => {
+      const handler = handlers.get(path) as UniversalHandler;
+      const request = universalServerRequestFromFetch(c.req.raw, {});
+      const response = await handler({ ...request, contextValues: rpcContextValues(c.var.services) });
+      return universalServerResponseToFetch(response);
+    });
+  }
+  return app;
+}
