@@ -18,7 +18,7 @@ import { type Outcome, within } from "./deadline.js";
 import { formatContext, memoryLine, sectionTags } from "./format.js";
 import { DEFAULT_MODEL_WINDOWS, modelInfo } from "./models.js";
 import { type Exclusion, packMemories } from "./pack.js";
-import { type Candidate, retrieveCold, retrieveDirective, retrieveHot } from "./retrieve.js";
+import { type Candidate, cosine, retrieveCold, retrieveDirective, retrieveHot } from "./retrieve.js";
 import { countTokens, tokenizerReady, warmTokenizers } from "./tokenizer.js";
 
 export interface AssembleInput {
@@ -186,16 +186,20 @@ export async function assembleContext(
   const vector: Promise<number[] | null> = text
     ? deps.embedder.embed(text).then((v) => Array.from(v))
     : Promise.resolve(null);
-  vector.catch(() => undefined);
+  let queryVector: number[] | null = null;
+  vector.then(
+    (v) => {
+      queryVector = v;
+    },
+    () => undefined,
+  );
 
   const [directive, hot, cold] = await Promise.all([
     within(
       () => retrieveDirective({ ...deps, now }, orgId, agentId, input.directiveVersionId || undefined),
       retrievalMs,
     ),
-    wantHot
-      ? within(() => retrieveHot(deps, orgId, agentId, HOT_COUNT, vector), retrievalMs)
-      : Promise.resolve(null),
+    wantHot ? within(() => retrieveHot(deps, orgId, agentId, HOT_COUNT), retrievalMs) : Promise.resolve(null),
     wantCold
       ? within(async () => {
           const v = await vector;
@@ -243,7 +247,12 @@ export async function assembleContext(
   if (level < 2) {
     for (const o of workingSources) for (const c of o.value) if (!merged.has(c.id)) merged.set(c.id, c);
   }
-  const candidates = [...merged.values()];
+  // Hot-set memories get their relevance from the query vector, if it arrived in time.
+  const q = queryVector as number[] | null;
+  const candidates = [...merged.values()].map((c) =>
+    c.similarity === null && q && c.embedding ? { ...c, similarity: cosine(q, c.embedding) } : c,
+  );
+  for (const c of candidates) merged.set(c.id, c);
   const haveRelevance = candidates.some((c) => c.similarity !== null);
   const weights = effectiveWeights(input.options.weights);
   const ranked = rankMemories(

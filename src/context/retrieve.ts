@@ -21,6 +21,8 @@ export interface Candidate {
   /** Cosine similarity to the query; null when there is no query vector. */
   similarity: number | null;
   source: "hot" | "cold";
+  /** Hot-set rows carry their vector so relevance can be computed once the query's is known. */
+  embedding?: number[];
 }
 
 const FIELDS = "m.id, m.content, m.category, m.confidence, m.usefulness, m.retrieval_count, m.created_at";
@@ -70,7 +72,8 @@ export async function retrieveDirective(
   return directive;
 }
 
-function cosine(a: readonly number[], b: readonly number[]): number {
+/** Cosine similarity of two vectors (0 when either is zero). */
+export function cosine(a: readonly number[], b: readonly number[]): number {
   let dot = 0;
   let na = 0;
   let nb = 0;
@@ -86,14 +89,14 @@ function cosine(a: readonly number[], b: readonly number[]): number {
 
 /**
  * The hot set's top ids, hydrated from Postgres (active rows of this agent only, so
- * stale ids drop out). Relevance is computed once the query vector is known.
+ * stale ids drop out). Relevance is left to the caller: the query vector may still
+ * be on its way (or never come), and the hot set must not wait for it.
  */
 export async function retrieveHot(
   deps: { sql: SqlClient; kv: KeyValue },
   orgId: string,
   agentId: string,
   count: number,
-  queryVector: Promise<number[] | null>,
 ): Promise<Candidate[]> {
   const ids = await readHotSet(deps.kv, orgId, agentId, count);
   if (ids.length === 0) return [];
@@ -105,13 +108,12 @@ export async function retrieveHot(
       [orgId, agentId, ids],
     ),
   );
-  const q = await queryVector.catch(() => null);
   const order = new Map(ids.map((id, i) => [id, i]));
   return rows
-    .map((r) => {
-      const v = q && typeof r.embedding === "string" ? (JSON.parse(r.embedding) as number[]) : null;
-      return toCandidate(r, "hot", q && v ? cosine(q, v) : null);
-    })
+    .map((r) => ({
+      ...toCandidate(r, "hot", null),
+      embedding: typeof r.embedding === "string" ? (JSON.parse(r.embedding) as number[]) : undefined,
+    }))
     .sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
 }
 

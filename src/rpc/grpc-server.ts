@@ -1,4 +1,4 @@
-import { createServer, type Http2Server } from "node:http2";
+import { createServer, type Http2Server, type ServerHttp2Session } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Services } from "../services.js";
@@ -22,6 +22,11 @@ export function startGrpcServer(services: Services, port: number, host: string):
     contextValues: () => rpcContextValues(services),
   });
   const server: Http2Server = createServer(handler);
+  const sessions = new Set<ServerHttp2Session>();
+  server.on("session", (s) => {
+    sessions.add(s);
+    s.once("close", () => sessions.delete(s));
+  });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
@@ -31,6 +36,8 @@ export function startGrpcServer(services: Services, port: number, host: string):
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());
+            // Clients keep HTTP/2 sessions open; end them so close() can finish.
+            for (const s of sessions) s.close();
           }),
       });
     });

@@ -6,7 +6,12 @@ export async function serveOnLoopback(fetch: (req: Request) => Response | Promis
     const server = serve({ fetch, port: 0, hostname: "127.0.0.1" }, (info) =>
       resolve({
         url: `http://127.0.0.1:${info.port}`,
-        stop: () => new Promise<void>((r) => server.close(() => r())),
+        stop: () =>
+          new Promise<void>((r) => {
+            server.close(() => r());
+            // Keep-alive clients (Connect transports) would hold close() open.
+            (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+          }),
       }),
     );
   });
