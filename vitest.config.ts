@@ -46,6 +46,9 @@ export default defineConfig({
                 TOKEN_PEPPER: inject("workerPepper"),
                 ENGRAM_TEST_ADMIN_TOKEN: inject("workerAdminToken"),
                 LOG_LEVEL: "warn",
+                // Every request here opens a fresh TCP connection to a single-session PGlite
+                // socket server, which alone takes longer than the production 45 ms.
+                CONTEXT_DEADLINE_MS: "1500",
               },
             },
           })),

@@ -127,3 +127,46 @@ describe("directive versions", () => {
     expect(t.logs.join("\n")).not.toContain("tangerine");
   });
 });
+
+describe("directive freshness for the assembler", () => {
+  it("another process or isolate sees a change within 1 s (cache TTL); this one at once", async () => {
+    const { assembleContext } = await import("../../src/context/assemble.js");
+    const { verifyToken } = await import("../../src/auth/verify-token.js");
+    const a = (await newAgent(t, org.token, "fresh-agent")).id;
+    await t.call("PUT", `/v1/agents/${a}/directive`, { token: org.token, body: { content: "Version one." } });
+    const isolate = t.sibling();
+    const principal = await verifyToken(
+      { sql: t.sql, pepper: t.services.pepper, cache: isolate.services.tokenCache, clock: isolate.clock },
+      org.token,
+    );
+    const assemble = () =>
+      assembleContext(
+        { ...isolate.services, config: { ...isolate.services.config, CONTEXT_DEADLINE_MS: 2000 } },
+        principal,
+        {
+          agentId: a,
+          orgId: "",
+          sessionId: "",
+          query: "",
+          model: "gpt-4o",
+          directiveVersionId: "",
+          availableTokens: 0,
+          recentMessages: [],
+          options: {
+            skipColdMemories: true,
+            skipHotMemories: true,
+            weights: { recency: 0, relevance: 0, usefulness: 0, confidence: 0 },
+            maxMemories: 0,
+          },
+        },
+      );
+    expect((await assemble()).assembledContext).toContain("Version one.");
+    // Written through the first app: the other isolate's cache still holds version one…
+    await t.call("PUT", `/v1/agents/${a}/directive`, { token: org.token, body: { content: "Version two." } });
+    isolate.clock.advance(999);
+    expect((await assemble()).assembledContext).toContain("Version one.");
+    // …for at most 1 s.
+    isolate.clock.advance(1);
+    expect((await assemble()).assembledContext).toContain("Version two.");
+  });
+});
