@@ -4,6 +4,7 @@ import { createMemoryRateLimiter } from "../src/adapters/in-memory/rate-limiter.
 import { createApp } from "../src/app.js";
 import { createTokenCache } from "../src/auth/token-cache.js";
 import { unavailableBlobStore } from "../src/blobs/unavailable.js";
+import { createUsageRecorder } from "../src/context/usage-recorder.js";
 import type { SqlClient } from "../src/db/ports.js";
 import { createDirectiveCache } from "../src/directives/cache.js";
 import { createLocalEmbedder } from "../src/embedding/local.js";
@@ -28,6 +29,7 @@ const app = createApp(() => ({
   pepper: "",
   tokenCache: createTokenCache(0),
   directiveCache: createDirectiveCache(),
+  usage: createUsageRecorder(),
   rateLimiter: createMemoryRateLimiter(),
   kv: createMemoryKeyValue(),
   blobs: unavailableBlobStore(),

@@ -13,6 +13,7 @@ import { createRedisKeyValue } from "./adapters/redis/key-value.js";
 import { createUpstashKeyValue } from "./adapters/upstash/key-value.js";
 import { createKvRateLimiter } from "./auth/kv-rate-limiter.js";
 import { createTokenCache } from "./auth/token-cache.js";
+import { createUsageRecorder } from "./context/usage-recorder.js";
 import type { SqlClient } from "./db/ports.js";
 import { createDirectiveCache } from "./directives/cache.js";
 import { selectEmbedder } from "./embedding/select.js";
@@ -140,6 +141,7 @@ export async function createNodeRuntime(config: Config, logger: Logger): Promise
     pepper,
     tokenCache: createTokenCache(config.TOKEN_CACHE_TTL_MS),
     directiveCache: createDirectiveCache(),
+    usage: createUsageRecorder(),
     // A shared store gives every process one count; alone, the in-process limiter is exact.
     rateLimiter: store.shared ? createKvRateLimiter(store.kv) : createMemoryRateLimiter(),
     kv: store.kv,

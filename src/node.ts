@@ -87,6 +87,7 @@ async function main(): Promise<void> {
     logger.info("shutting down", { signal });
     stopAnalyze();
     server.close(async () => {
+      await services.usage.flush(services.sql, Date.now(), true).catch(() => undefined);
       await grpc?.close();
       await socketServer?.stop();
       await runtime.close();

@@ -2,6 +2,7 @@ import type { Principal } from "./auth/principal.js";
 import type { RateLimiter } from "./auth/rate-limit.js";
 import type { TokenCache } from "./auth/token-cache.js";
 import type { BlobStore } from "./blobs/ports.js";
+import type { UsageRecorder } from "./context/usage-recorder.js";
 import type { SqlClient } from "./db/ports.js";
 import type { DirectiveCache } from "./directives/cache.js";
 import type { Embedder } from "./embedding/ports.js";
@@ -23,6 +24,8 @@ export interface Services {
   tokenCache: TokenCache;
   /** Active directives, held at most 1 s (a local write drops its entry at once). */
   directiveCache: DirectiveCache;
+  /** Buffered retrieval counts and assembly events, written at most once a second. */
+  usage: UsageRecorder;
   rateLimiter: RateLimiter;
   /** Caches, hot sets and shared counters (Redis, Upstash or in-process). */
   kv: KeyValue;

@@ -8,6 +8,7 @@ import { createApp } from "./app.js";
 import { createKvRateLimiter } from "./auth/kv-rate-limiter.js";
 import { createTokenCache, type TokenCache } from "./auth/token-cache.js";
 import { unavailableBlobStore } from "./blobs/unavailable.js";
+import { createUsageRecorder } from "./context/usage-recorder.js";
 import type { SqlClient } from "./db/ports.js";
 import { createDirectiveCache } from "./directives/cache.js";
 import { createEmbeddingServiceClient } from "./embedding/http-client.js";
@@ -35,6 +36,7 @@ const configs = new WeakMap<object, Config>();
 const perRequest = new WeakMap<object, Services>();
 let tokenCache: TokenCache | null = null;
 const directiveCache = createDirectiveCache();
+const usage = createUsageRecorder();
 // Without Upstash, limits and the key-value store are per isolate (pure in-memory state).
 const isolateRateLimiter = createMemoryRateLimiter();
 const isolateKv = createMemoryKeyValue();
@@ -93,6 +95,7 @@ function buildServices(env: WorkerEnv, ctx: BackgroundContext): Services {
     pepper: config.TOKEN_PEPPER ?? "",
     tokenCache,
     directiveCache,
+    usage,
     rateLimiter: upstash ? createKvRateLimiter(upstash) : isolateRateLimiter,
     kv: upstash ?? isolateKv,
     embedder:

@@ -1,6 +1,5 @@
 import { type Principal, requireAgentAccess, requireScopes } from "../auth/principal.js";
 import type { SqlClient } from "../db/ports.js";
-import { withOrg } from "../db/tenant.js";
 import type { DirectiveCache } from "../directives/cache.js";
 import type { Embedder } from "../embedding/ports.js";
 import type { Config } from "../env.js";
@@ -9,7 +8,7 @@ import type { Clock } from "../lib/clock.js";
 import { hmacSha256Hex, randomBytes } from "../lib/crypto.js";
 import { toHex } from "../lib/encoding.js";
 import { AppError, isAppError } from "../lib/errors.js";
-import { isUuid, uuidv7 } from "../lib/ids.js";
+import { isUuid } from "../lib/ids.js";
 import type { Logger } from "../lib/logger.js";
 import type { MemoryCategory } from "../memory/categories.js";
 import { DEFAULT_WEIGHTS, rankMemories, type ScoreWeights } from "../memory/scoring.js";
@@ -20,6 +19,7 @@ import { DEFAULT_MODEL_WINDOWS, modelInfo } from "./models.js";
 import { type Exclusion, packMemories } from "./pack.js";
 import { type Candidate, cosine, retrieveCold, retrieveDirective, retrieveHot } from "./retrieve.js";
 import { countTokens, tokenizerReady, warmTokenizers } from "./tokenizer.js";
+import type { UsageRecorder } from "./usage-recorder.js";
 
 export interface AssembleInput {
   agentId: string;
@@ -48,6 +48,7 @@ export interface AssembleDeps {
   pepper: string;
   config: Config;
   directiveCache: DirectiveCache;
+  usage: UsageRecorder;
   defer(task: Promise<unknown>): void;
 }
 
@@ -199,7 +200,13 @@ export async function assembleContext(
       () => retrieveDirective({ ...deps, now }, orgId, agentId, input.directiveVersionId || undefined),
       retrievalMs,
     ),
-    wantHot ? within(() => retrieveHot(deps, orgId, agentId, HOT_COUNT), retrievalMs) : Promise.resolve(null),
+    wantHot
+      ? within(
+          // Read after the embedder had a turn: a local embedder has answered by then.
+          () => Promise.resolve().then(() => retrieveHot(deps, orgId, agentId, HOT_COUNT, () => queryVector)),
+          retrievalMs,
+        )
+      : Promise.resolve(null),
     wantCold
       ? within(async () => {
           const v = await vector;
@@ -353,57 +360,45 @@ export async function assembleContext(
     fallbackReason: reasons.join(","),
     degradationLevel: level,
   };
-  deps.defer(recordAssembly(deps, orgId, input, output, packed.included));
+  recordAssembly(deps, orgId, input, output, packed.included);
   return output;
 }
 
 /**
- * Off the response path: bump retrieval counts and `last_injected_at` of the packed
- * memories and record an assembly event. Failures are logged by `defer`.
+ * Off the response path: buffers the retrieval-count bumps and the assembly event,
+ * and writes the buffer when its interval has passed (see UsageRecorder).
  */
-async function recordAssembly(
+function recordAssembly(
   deps: AssembleDeps,
   orgId: string,
   input: AssembleInput,
   out: AssembleOutput,
   includedIds: string[],
-): Promise<void> {
-  await withOrg(deps.sql, orgId, async (tx) => {
-    if (includedIds.length > 0) {
-      await tx.query(
-        `UPDATE memories SET retrieval_count = retrieval_count + 1, last_retrieved_at = now(), last_injected_at = now()
-          WHERE org_id = $1 AND agent_id = $2 AND id = ANY($3::uuid[])`,
-        [orgId, input.agentId, includedIds],
-      );
-    }
-    const m = out.metrics;
-    await tx.query(
-      `INSERT INTO assembly_events (id, org_id, agent_id, session_id, model, total_ms, stage_ms, candidates_evaluated,
-         memories_injected, tokens_injected, directive_tokens, degradation_level, fallback_reason)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [
-        uuidv7(deps.clock.now()),
-        orgId,
-        input.agentId,
-        input.sessionId || null,
-        input.model.slice(0, 200) || null,
-        m.totalMs,
-        JSON.stringify({
-          budget: m.budgetCalculationMs,
-          directive: m.directiveLoadMs,
-          hot: m.hotMemoryRetrievalMs,
-          cold: m.coldMemoryRetrievalMs,
-          ranking: m.rankingMs,
-          packing: m.packingMs,
-          formatting: m.formattingMs,
-        }),
-        m.candidatesEvaluated,
-        out.memoriesIncluded,
-        out.memoryTokens,
-        out.directiveTokens,
-        out.degradationLevel,
-        out.fallbackReason || null,
-      ],
-    );
+): void {
+  const m = out.metrics;
+  deps.usage.add({
+    orgId,
+    agentId: input.agentId,
+    sessionId: input.sessionId || null,
+    model: input.model.slice(0, 200) || null,
+    totalMs: m.totalMs,
+    stageMs: {
+      budget: m.budgetCalculationMs,
+      directive: m.directiveLoadMs,
+      hot: m.hotMemoryRetrievalMs,
+      cold: m.coldMemoryRetrievalMs,
+      ranking: m.rankingMs,
+      packing: m.packingMs,
+      formatting: m.formattingMs,
+    },
+    candidatesEvaluated: m.candidatesEvaluated,
+    memoriesInjected: out.memoriesIncluded,
+    tokensInjected: out.memoryTokens,
+    directiveTokens: out.directiveTokens,
+    degradationLevel: out.degradationLevel,
+    fallbackReason: out.fallbackReason || null,
+    at: deps.clock.now(),
+    injected: includedIds,
   });
+  deps.defer(deps.usage.flush(deps.sql, deps.clock.now()));
 }

@@ -97,21 +97,30 @@ export async function retrieveHot(
   orgId: string,
   agentId: string,
   count: number,
+  vectorNow: () => number[] | null,
 ): Promise<Candidate[]> {
   const ids = await readHotSet(deps.kv, orgId, agentId, count);
   if (ids.length === 0) return [];
+  // With the query vector at hand (the usual case), Postgres computes relevance;
+  // otherwise the vectors come back for the caller to score if it arrives later.
+  const q = vectorNow();
   const { rows } = await withOrg(deps.sql, orgId, (tx) =>
     tx.query<Record<string, unknown>>(
-      `SELECT ${FIELDS}, m.embedding::text AS embedding FROM memories m
+      `SELECT ${FIELDS}, ${q ? "1 - (m.embedding <=> $4::vector) AS similarity" : "m.embedding::text AS embedding"}
+         FROM memories m
         WHERE m.org_id = $1 AND m.agent_id = $2 AND m.id = ANY($3::uuid[])
           AND m.status = 'active' AND m.deleted_at IS NULL`,
-      [orgId, agentId, ids],
+      q ? [orgId, agentId, ids, `[${q.join(",")}]`] : [orgId, agentId, ids],
     ),
   );
   const order = new Map(ids.map((id, i) => [id, i]));
   return rows
     .map((r) => ({
-      ...toCandidate(r, "hot", null),
+      ...toCandidate(
+        r,
+        "hot",
+        r.similarity === undefined || r.similarity === null ? null : Number(r.similarity),
+      ),
       embedding: typeof r.embedding === "string" ? (JSON.parse(r.embedding) as number[]) : undefined,
     }))
     .sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));

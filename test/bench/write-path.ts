@@ -16,64 +16,13 @@ import { createHeuristicJudge } from "../../src/memory/heuristic-judge.js";
 import { rankMemories } from "../../src/memory/scoring.js";
 import { searchMemories } from "../../src/memory/search-memories.js";
 import { seedTenant } from "../support/tenant.js";
+import { rand, sentence } from "./corpus.js";
 
 // addMemory p50/p95 (local embedder, heuristic judge, HNSW index) for an agent that
 // already holds N memories, and the cost of scoring 100 candidates.
 const N = Number(process.env.N ?? 100_000);
 const WRITES = Number(process.env.WRITES ?? 300);
 
-let seed = 7;
-const rand = () => {
-  seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-  return seed / 2 ** 32;
-};
-const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)] as T;
-const SUBJECTS = [
-  "The user",
-  "The user's manager",
-  "The user's partner",
-  "The team",
-  "The user's sister",
-  "The client",
-];
-const VERBS = [
-  "prefers",
-  "uses",
-  "dislikes",
-  "mentioned",
-  "is planning",
-  "asked about",
-  "works on",
-  "recommended",
-];
-const THINGS = [
-  "window seats",
-  "dark mode",
-  "the billing service",
-  "Rust",
-  "weekly reports",
-  "oat milk",
-  "a trip to Lisbon",
-  "the quarterly budget",
-  "jazz records",
-  "the mobile app",
-  "remote work",
-  "vegetarian food",
-  "the Postgres migration",
-  "early meetings",
-  "cycling",
-];
-const WHEN = [
-  "on Mondays",
-  "since March",
-  "every morning",
-  "for the launch",
-  "at weekends",
-  "this quarter",
-  "before noon",
-  "after the offsite",
-];
-const sentence = (i: number) => `${pick(SUBJECTS)} ${pick(VERBS)} ${pick(THINGS)} ${pick(WHEN)} (note ${i})`;
 const q = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
 

@@ -1,0 +1,143 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { serve } from "@hono/node-server";
+import { createApp } from "../../src/app.js";
+import { retrieveCold } from "../../src/context/retrieve.js";
+import { warmTokenizers } from "../../src/context/tokenizer.js";
+import { migrate } from "../../src/db/migrate.js";
+import { loadMigrations } from "../../src/db/migrations-fs.js";
+import { withOrg } from "../../src/db/tenant.js";
+import { localEmbed } from "../../src/embedding/local-embedder.js";
+import { parseConfig } from "../../src/env.js";
+import { uuidv7 } from "../../src/lib/ids.js";
+import { createLogger } from "../../src/lib/logger.js";
+import { reconcileHotSet } from "../../src/memory/hot-set.js";
+import { createNodeRuntime } from "../../src/node-services.js";
+import { bootstrap } from "../../src/orgs/bootstrap.js";
+import { startGrpcServer } from "../../src/rpc/grpc-server.js";
+import { sentence } from "./corpus.js";
+
+// AssembleContext under load (targets.md "Context assembly"): the Node server wiring
+// (PGlite on disk, in-process cache and embedder), one agent with N memories, a
+// directive and a warm hot set; Connect clients in a separate process.
+const N = Number(process.env.N ?? 100_000);
+const SECONDS = Number(process.env.SECONDS ?? 60);
+const SWEEP_SECONDS = Number(process.env.SWEEP_SECONDS ?? 10);
+
+const dir = await mkdtemp(join(tmpdir(), "engram-load-"));
+const config = parseConfig({
+  ENGRAM_DATA_DIR: dir,
+  LOG_LEVEL: "error",
+  RATE_LIMIT_TOKEN_PER_MINUTE: "1000000",
+  RATE_LIMIT_ORG_PER_MINUTE: "10000000",
+});
+const runtime = await createNodeRuntime(config, createLogger("error"));
+const { services } = runtime;
+const { sql } = services;
+await migrate(sql, await loadMigrations());
+const boot = await bootstrap(sql, services.pepper);
+const token = boot.mintedToken ?? "";
+const orgId = boot.orgId;
+const agentId = uuidv7();
+await withOrg(sql, orgId, (tx) =>
+  tx.query("INSERT INTO agents (id, org_id, name, slug) VALUES ($1, $2, 'Load', 'load')", [agentId, orgId]),
+);
+
+const t0 = performance.now();
+await sql.exec("DROP INDEX IF EXISTS memories_embedding_hnsw_idx");
+for (let done = 0; done < N; done += 1000) {
+  const batch = Array.from({ length: Math.min(1000, N - done) }, (_, i) => sentence(done + i));
+  await withOrg(sql, orgId, (tx) =>
+    tx.query(
+      `INSERT INTO memories (id, org_id, agent_id, content, content_hash, embedding, category, usefulness)
+       SELECT i, $1, $2, c, encode(sha256(c::bytea), 'hex'), v::vector,
+              (ARRAY['factual','preference','procedural','behavioral','episodic'])[1 + (random() * 4)::int], random()
+         FROM unnest($3::uuid[], $4::text[], $5::text[]) AS t(i, c, v)`,
+      [orgId, agentId, batch.map(() => uuidv7()), batch, batch.map((c) => `[${localEmbed(c).join(",")}]`)],
+    ),
+  );
+}
+await sql.exec("SET maintenance_work_mem = '512MB'");
+await sql.exec(`CREATE INDEX memories_embedding_hnsw_idx ON memories USING hnsw (embedding vector_cosine_ops)
+  WITH (m = 16, ef_construction = 64) WHERE status = 'active' AND deleted_at IS NULL`);
+await sql.exec("ANALYZE");
+const seedS = (performance.now() - t0) / 1000;
+
+const app = createApp(() => services);
+const directive = await app.request(`/v1/agents/${agentId}/directive`, {
+  method: "PUT",
+  headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+  body: JSON.stringify({ content: "You are the assistant of a busy team. Be brief and precise. ".repeat(8) }),
+});
+if (directive.status !== 200) throw new Error(`directive: ${directive.status}`);
+await reconcileHotSet(sql, services.kv, services.memoryConfig, orgId, agentId);
+await warmTokenizers();
+
+const http = await new Promise<{ url: string; close(): void }>((resolve) => {
+  const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) =>
+    resolve({ url: `http://127.0.0.1:${info.port}`, close: () => server.close() }),
+  );
+});
+const grpc = await startGrpcServer(services, 0, "127.0.0.1");
+
+const q = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
+
+/** Runs load phases in a client process. */
+async function load(
+  phases: { name: string; transport: "connect" | "grpc"; concurrency: number; seconds: number }[],
+) {
+  const { stdout } = await promisify(execFile)(
+    "npx",
+    [
+      "tsx",
+      "test/bench/context-load-client.ts",
+      JSON.stringify({ httpUrl: http.url, grpcUrl: `http://127.0.0.1:${grpc.port}`, token, agentId, phases }),
+    ],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+  return JSON.parse(stdout) as Record<string, unknown>[];
+}
+
+// Side by side in one run: one client at a time through Connect, and the bare ANN query.
+const [sequential] = await load([{ name: "sequential", transport: "connect", concurrency: 1, seconds: 10 }]);
+const ann: number[] = [];
+for (let i = 0; i < 300; i++) {
+  const v = localEmbed(sentence(10_000_000 + i));
+  const a = performance.now();
+  await retrieveCold({ sql }, orgId, agentId, v, 50);
+  ann.push(performance.now() - a);
+}
+const annP50 = q(ann, 0.5);
+
+const main = await load([
+  { name: "connect-50", transport: "connect", concurrency: 50, seconds: SECONDS },
+  { name: "grpc-50", transport: "grpc", concurrency: 50, seconds: Math.min(SECONDS, 20) },
+  ...[10, 25, 100].map((c) => ({
+    name: `sweep-${c}`,
+    transport: "connect" as const,
+    concurrency: c,
+    seconds: SWEEP_SECONDS,
+  })),
+]);
+
+const result = {
+  n: N,
+  seed_s: Number(seedS.toFixed(1)),
+  deadline_ms: config.CONTEXT_DEADLINE_MS,
+  bare_ann_ms: { p50: Number(annP50.toFixed(2)), p95: Number(q(ann, 0.95).toFixed(2)) },
+  sequential,
+  overhead_ratio: Number((Number(sequential?.p50_ms) / annP50).toFixed(2)),
+  phases: main,
+  at: new Date().toISOString(),
+};
+process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+await writeFile("test/bench/results/context-load.json", `${JSON.stringify(result, null, 2)}\n`);
+http.close();
+await grpc.close();
+await runtime.close();
+await rm(dir, { recursive: true, force: true });
+process.exit(0);
