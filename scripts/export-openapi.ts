@@ -4,6 +4,7 @@ import { createMemoryRateLimiter } from "../src/adapters/in-memory/rate-limiter.
 import { createApp } from "../src/app.js";
 import { createTokenCache } from "../src/auth/token-cache.js";
 import { unavailableBlobStore } from "../src/blobs/unavailable.js";
+import { createLoadGuard } from "../src/context/load-guard.js";
 import { createUsageRecorder } from "../src/context/usage-recorder.js";
 import type { SqlClient } from "../src/db/ports.js";
 import { createDirectiveCache } from "../src/directives/cache.js";
@@ -30,6 +31,7 @@ const app = createApp(() => ({
   tokenCache: createTokenCache(0),
   directiveCache: createDirectiveCache(),
   usage: createUsageRecorder(),
+  loadGuard: createLoadGuard(0),
   rateLimiter: createMemoryRateLimiter(),
   kv: createMemoryKeyValue(),
   blobs: unavailableBlobStore(),

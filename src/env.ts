@@ -60,6 +60,8 @@ export const ConfigSchema = z.object({
       }
     })
     .optional(),
+  // Assemblies in flight per process/isolate before cold search is shed (twice as many: the hot set too); 0 = no limit.
+  CONTEXT_MAX_IN_FLIGHT: intFrom(0, 100_000).default(16),
   // gRPC over HTTP/2 (h2c) on Node; 0 turns it off.
   GRPC_PORT: intFrom(0, 65535).default(8790),
 });

@@ -13,6 +13,7 @@ import { createRedisKeyValue } from "./adapters/redis/key-value.js";
 import { createUpstashKeyValue } from "./adapters/upstash/key-value.js";
 import { createKvRateLimiter } from "./auth/kv-rate-limiter.js";
 import { createTokenCache } from "./auth/token-cache.js";
+import { createLoadGuard } from "./context/load-guard.js";
 import { createUsageRecorder } from "./context/usage-recorder.js";
 import type { SqlClient } from "./db/ports.js";
 import { createDirectiveCache } from "./directives/cache.js";
@@ -142,6 +143,7 @@ export async function createNodeRuntime(config: Config, logger: Logger): Promise
     tokenCache: createTokenCache(config.TOKEN_CACHE_TTL_MS),
     directiveCache: createDirectiveCache(),
     usage: createUsageRecorder(),
+    loadGuard: createLoadGuard(config.CONTEXT_MAX_IN_FLIGHT),
     // A shared store gives every process one count; alone, the in-process limiter is exact.
     rateLimiter: store.shared ? createKvRateLimiter(store.kv) : createMemoryRateLimiter(),
     kv: store.kv,

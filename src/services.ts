@@ -2,6 +2,7 @@ import type { Principal } from "./auth/principal.js";
 import type { RateLimiter } from "./auth/rate-limit.js";
 import type { TokenCache } from "./auth/token-cache.js";
 import type { BlobStore } from "./blobs/ports.js";
+import type { LoadGuard } from "./context/load-guard.js";
 import type { UsageRecorder } from "./context/usage-recorder.js";
 import type { SqlClient } from "./db/ports.js";
 import type { DirectiveCache } from "./directives/cache.js";
@@ -26,6 +27,8 @@ export interface Services {
   directiveCache: DirectiveCache;
   /** Buffered retrieval counts and assembly events, written at most once a second. */
   usage: UsageRecorder;
+  /** Assemblies in flight; sheds retrieval sources past CONTEXT_MAX_IN_FLIGHT. */
+  loadGuard: LoadGuard;
   rateLimiter: RateLimiter;
   /** Caches, hot sets and shared counters (Redis, Upstash or in-process). */
   kv: KeyValue;

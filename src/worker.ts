@@ -8,6 +8,7 @@ import { createApp } from "./app.js";
 import { createKvRateLimiter } from "./auth/kv-rate-limiter.js";
 import { createTokenCache, type TokenCache } from "./auth/token-cache.js";
 import { unavailableBlobStore } from "./blobs/unavailable.js";
+import { createLoadGuard, type LoadGuard } from "./context/load-guard.js";
 import { createUsageRecorder } from "./context/usage-recorder.js";
 import type { SqlClient } from "./db/ports.js";
 import { createDirectiveCache } from "./directives/cache.js";
@@ -37,6 +38,7 @@ const perRequest = new WeakMap<object, Services>();
 let tokenCache: TokenCache | null = null;
 const directiveCache = createDirectiveCache();
 const usage = createUsageRecorder();
+let loadGuard: LoadGuard | null = null;
 // Without Upstash, limits and the key-value store are per isolate (pure in-memory state).
 const isolateRateLimiter = createMemoryRateLimiter();
 const isolateKv = createMemoryKeyValue();
@@ -96,6 +98,7 @@ function buildServices(env: WorkerEnv, ctx: BackgroundContext): Services {
     tokenCache,
     directiveCache,
     usage,
+    loadGuard: (loadGuard ??= createLoadGuard(config.CONTEXT_MAX_IN_FLIGHT)),
     rateLimiter: upstash ? createKvRateLimiter(upstash) : isolateRateLimiter,
     kv: upstash ?? isolateKv,
     embedder:

@@ -13,8 +13,10 @@ import type { Logger } from "../lib/logger.js";
 import type { MemoryCategory } from "../memory/categories.js";
 import { DEFAULT_WEIGHTS, rankMemories, type ScoreWeights } from "../memory/scoring.js";
 import { type ChatMessage, computeBudget, messagesTokens } from "./budget.js";
+import { contentTokens } from "./content-tokens.js";
 import { type Outcome, within } from "./deadline.js";
 import { formatContext, memoryLine, sectionTags } from "./format.js";
+import type { LoadGuard } from "./load-guard.js";
 import { DEFAULT_MODEL_WINDOWS, modelInfo } from "./models.js";
 import { type Exclusion, packMemories } from "./pack.js";
 import { type Candidate, cosine, retrieveCold, retrieveDirective, retrieveHot } from "./retrieve.js";
@@ -49,6 +51,7 @@ export interface AssembleDeps {
   config: Config;
   directiveCache: DirectiveCache;
   usage: UsageRecorder;
+  loadGuard: LoadGuard;
   defer(task: Promise<unknown>): void;
 }
 
@@ -160,6 +163,20 @@ export async function assembleContext(
   principal: Principal,
   input: AssembleInput,
 ): Promise<AssembleOutput> {
+  const slot = deps.loadGuard.enter();
+  try {
+    return await assemble(deps, principal, input, slot);
+  } finally {
+    slot.leave();
+  }
+}
+
+async function assemble(
+  deps: AssembleDeps,
+  principal: Principal,
+  input: AssembleInput,
+  shed: { skipCold: boolean; skipHot: boolean },
+): Promise<AssembleOutput> {
   const t0 = performance.now();
   validate(principal, input);
   const deadline = deps.config.CONTEXT_DEADLINE_MS;
@@ -182,8 +199,9 @@ export async function assembleContext(
     availableTokens: input.availableTokens,
   });
   const text = searchText(input);
-  const wantHot = !input.options.skipHotMemories;
-  const wantCold = !input.options.skipColdMemories && !provisional.constrained && text.length > 0;
+  const wantHot = !input.options.skipHotMemories && !shed.skipHot;
+  const wantCold =
+    !input.options.skipColdMemories && !provisional.constrained && text.length > 0 && !shed.skipCold;
   const vector: Promise<number[] | null> = text
     ? deps.embedder.embed(text).then((v) => Array.from(v))
     : Promise.resolve(null);
@@ -238,6 +256,10 @@ export async function assembleContext(
   if (!directive.ok) level = 3;
   else if (memorySources.length > 0 && workingSources.length === 0) level = 2;
   else if (workingSources.length < memorySources.length) level = 1;
+  // Sources shed under load count as lost.
+  if (shed.skipHot && !input.options.skipHotMemories && level < 2) level = 2;
+  else if (shed.skipCold && !input.options.skipColdMemories && level < 1) level = 1;
+  if (shed.skipCold || shed.skipHot) reasons.push("overloaded");
 
   const directiveText = directive.ok ? (directive.value?.content ?? null) : null;
   const directiveTokens = directiveText ? countTokens(directiveText, model.encoding) : 0;
@@ -272,11 +294,14 @@ export async function assembleContext(
 
   const nonce = await sessionNonce(deps.pepper, orgId, agentId, input.sessionId);
   const lineTokens = new Map<string, number>();
+  let overhead: number | undefined;
   const scoreById = new Map(ranked.map((s) => [s.id, s]));
   for (const s of ranked) {
     const c = merged.get(s.id) as Candidate;
-    const line = memoryLine({ ...c, score: s.composite });
-    lineTokens.set(s.id, countTokens(line, model.encoding) + 1);
+    // The line's markup (id, confidence, score) tokenises to about the same count for
+    // every memory; its content is counted once per memory and remembered.
+    overhead ??= countTokens(memoryLine({ ...c, content: "", score: s.composite }), model.encoding) + 2;
+    lineTokens.set(s.id, overhead + contentTokens(c.id, c.content, model.encoding, exactTokens));
   }
   const sectionCost = (category: MemoryCategory) => {
     const { open, close } = sectionTags(category, nonce);

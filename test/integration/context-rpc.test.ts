@@ -13,6 +13,9 @@ import {
 } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
+import { verifyToken } from "../../src/auth/verify-token.js";
+import { assembleContext } from "../../src/context/assemble.js";
+import { createLoadGuard } from "../../src/context/load-guard.js";
 import { warmTokenizers } from "../../src/context/tokenizer.js";
 import { withOrg } from "../../src/db/tenant.js";
 import { ContextAssemblyService } from "../../src/gen/ibex/context/v1/context_pb.js";
@@ -351,6 +354,44 @@ describe("degradation", () => {
     expect(res.degradationLevel).toBe(3);
     expect(res.assembledContext).toBe("");
     expect(res.fallbackReason).toContain("directive_error");
+  });
+});
+
+describe("overload", () => {
+  it("sheds cold search, then the hot set, when too many assemblies are in flight", async () => {
+    const services = { ...t.services, loadGuard: createLoadGuard(1) };
+    const principal = await verifyToken(
+      { sql: t.sql, pepper: services.pepper, cache: services.tokenCache, clock: services.clock },
+      gateway,
+    );
+    const request = {
+      agentId: agent,
+      orgId: "",
+      sessionId: "",
+      query: "flight",
+      model: "gpt-4o",
+      directiveVersionId: "",
+      availableTokens: 0,
+      recentMessages: [],
+      options: {
+        skipColdMemories: false,
+        skipHotMemories: false,
+        weights: { recency: 0, relevance: 0, usefulness: 0, confidence: 0 },
+        maxMemories: 0,
+      },
+    };
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => assembleContext(services, principal, request)),
+    );
+    expect(answers[0]?.degradationLevel).toBe(0);
+    expect(answers[1]).toMatchObject({ degradationLevel: 1, fallbackReason: "overloaded" });
+    expect(answers[5]).toMatchObject({
+      degradationLevel: 2,
+      fallbackReason: "overloaded",
+      memoriesIncluded: 0,
+    });
+    for (const a of answers) expect(a.assembledContext).toContain("<directive>");
+    expect(services.loadGuard.inFlight()).toBe(0);
   });
 });
 
