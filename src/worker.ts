@@ -84,6 +84,7 @@ function buildServices(env: WorkerEnv, ctx: BackgroundContext): Services {
   const config = configFor(env);
   const logger = createLogger(config.LOG_LEVEL);
   tokenCache ??= createTokenCache(config.TOKEN_CACHE_TTL_MS);
+  loadGuard ??= createLoadGuard(config.CONTEXT_MAX_IN_FLIGHT);
   // The Upstash client is fetch-based and holds no connection, so one per request is cheap.
   const upstash =
     config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN
@@ -98,7 +99,7 @@ function buildServices(env: WorkerEnv, ctx: BackgroundContext): Services {
     tokenCache,
     directiveCache,
     usage,
-    loadGuard: (loadGuard ??= createLoadGuard(config.CONTEXT_MAX_IN_FLIGHT)),
+    loadGuard,
     rateLimiter: upstash ? createKvRateLimiter(upstash) : isolateRateLimiter,
     kv: upstash ?? isolateKv,
     embedder:
