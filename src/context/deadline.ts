@@ -1,7 +1,7 @@
 /** The outcome of a source raced against its deadline. */
 export type Outcome<T> =
   | { ok: true; value: T; ms: number }
-  | { ok: false; reason: "timeout" | "error"; ms: number; error?: unknown };
+  | { ok: false; reason: "timeout" | "error" | "overloaded"; ms: number; error?: unknown };
 
 /**
  * Settles with the value, or with `timeout` once `ms` have passed, or with `error`;

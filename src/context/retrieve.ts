@@ -72,21 +72,6 @@ export async function retrieveDirective(
   return directive;
 }
 
-/** Cosine similarity of two vectors (0 when either is zero). */
-export function cosine(a: readonly number[], b: readonly number[]): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] ?? 0;
-    const y = b[i] ?? 0;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
-}
-
 /**
  * The hot set's top ids, hydrated from Postgres (active rows of this agent only, so
  * stale ids drop out). Relevance is left to the caller: the query vector may still
