@@ -20,9 +20,10 @@ export async function hmacSha256Hex(secret: string, message: string): Promise<st
   return toHex(new Uint8Array(sig));
 }
 
-/** SHA-256 of a UTF-8 string, as lower-case hex. */
-export async function sha256Hex(text: string): Promise<string> {
-  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text))));
+/** SHA-256 of a UTF-8 string or of bytes, as lower-case hex. */
+export async function sha256Hex(data: string | Uint8Array<ArrayBuffer>): Promise<string> {
+  const bytes = typeof data === "string" ? encoder.encode(data) : data;
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
 }
 
 /** Compares two strings in time independent of where they differ. */

@@ -6,7 +6,7 @@ import { withOrg } from "../db/tenant.js";
 import type { Clock } from "../lib/clock.js";
 import { toIso } from "../lib/clock.js";
 import { jsonColumn } from "../lib/columns.js";
-import { toHex } from "../lib/encoding.js";
+import { sha256Hex } from "../lib/crypto.js";
 import { AppError, isAppError, notFound } from "../lib/errors.js";
 import { uuidv7 } from "../lib/ids.js";
 import type { Logger } from "../lib/logger.js";
@@ -87,10 +87,8 @@ async function loadJob(sql: SqlClient, orgId: string, agentId: string, id: strin
 
 /** Writes the file for an export job and records the outcome on its row. */
 async function runExport(deps: ExportDeps, orgId: string, id: string, result: ExportResult): Promise<void> {
-  const encoder = new TextEncoder();
   try {
-    const chunks: Uint8Array[] = [];
-    if (result.format === "csv") chunks.push(encoder.encode(csvHeader()));
+    const parts: string[] = result.format === "csv" ? [csvHeader()] : [];
     let count = 0;
     let after: string | null = null;
     // Keyset pages, each in its own short transaction: a large export never holds one open.
@@ -100,13 +98,13 @@ async function runExport(deps: ExportDeps, orgId: string, id: string, result: Ex
       );
       if (page.length === 0) break;
       const line = result.format === "csv" ? toCsvRow : toJsonLine;
-      chunks.push(encoder.encode(page.map(line).join("")));
+      parts.push(page.map(line).join(""));
       count += page.length;
       after = page[page.length - 1]?.id ?? null;
       if (page.length < PAGE) break;
     }
-    const body = concat(chunks);
-    const digest = toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", body)));
+    const body = new TextEncoder().encode(parts.join(""));
+    const digest = await sha256Hex(body);
     const key = objectKey(orgId, result.agent_id, id, result.format);
     await deps.blobs.put(key, body, { contentType: EXPORT_CONTENT_TYPES[result.format] });
     await finish(deps.sql, orgId, id, "succeeded", {
@@ -126,16 +124,6 @@ async function runExport(deps: ExportDeps, orgId: string, id: string, result: Ex
       isAppError(err) && err.code === "UNAVAILABLE" ? err.message : "the export could not be written";
     await finish(deps.sql, orgId, id, "failed", { ...result, error });
   }
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 async function finish(

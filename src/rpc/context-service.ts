@@ -20,8 +20,9 @@ import {
   SearchMemoriesResponseSchema,
 } from "../gen/ibex/context/v1/context_pb.js";
 import { authenticateBearer } from "../http/auth.js";
+import { requestIdFrom } from "../http/request-id.js";
 import { ERROR_TABLE, isAppError } from "../lib/errors.js";
-import { isUuid, uuidv7 } from "../lib/ids.js";
+import { isUuid } from "../lib/ids.js";
 import { MEMORY_CATEGORIES, type MemoryCategory } from "../memory/categories.js";
 import { recordFeedbackByIds } from "../memory/manage-memories.js";
 import { searchMemories } from "../memory/search-memories.js";
@@ -65,8 +66,7 @@ async function principalOf(
 ): Promise<{ s: Services; principal: Principal; requestId: string }> {
   const s = servicesOf(ctx);
   const principal = await authenticateBearer(s, ctx.requestHeader.get("authorization") ?? "");
-  const header = ctx.requestHeader.get("x-request-id") ?? "";
-  return { s, principal, requestId: /^[\w.:-]{1,128}$/.test(header) ? header : uuidv7() };
+  return { s, principal, requestId: requestIdFrom(ctx.requestHeader.get("x-request-id")) };
 }
 
 /** Runs a handler and logs its outcome; errors leave as Connect errors. */

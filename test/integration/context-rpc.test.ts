@@ -22,6 +22,7 @@ import { ContextAssemblyService } from "../../src/gen/ibex/context/v1/context_pb
 import { type GrpcServer, startGrpcServer } from "../../src/rpc/grpc-server.js";
 import type { Services } from "../../src/services.js";
 import { createTestApp, newAgent, newOrg, newToken, type TestApp } from "../support/app.js";
+import { assembleRequest } from "../support/assemble.js";
 import { serveOnLoopback } from "../support/serve.js";
 
 let t: TestApp;
@@ -44,13 +45,13 @@ const bearer =
 
 function client(transport: "connect" | "grpc" | "grpc-web", token = gateway, baseUrl?: string) {
   const interceptors = [bearer(token)];
-  const t: Transport =
+  const chosen: Transport =
     transport === "grpc"
       ? createGrpcTransport({ baseUrl: baseUrl ?? `http://127.0.0.1:${grpc.port}`, interceptors })
       : transport === "grpc-web"
         ? createGrpcWebTransport({ baseUrl: baseUrl ?? http.url, httpVersion: "1.1", interceptors })
         : createConnectTransport({ baseUrl: baseUrl ?? http.url, httpVersion: "1.1", interceptors });
-  return createClient(ContextAssemblyService, t);
+  return createClient(ContextAssemblyService, chosen);
 }
 
 async function remember(token: string, agentId: string, content: string, category = "factual") {
@@ -364,22 +365,7 @@ describe("overload", () => {
       { sql: t.sql, pepper: services.pepper, cache: services.tokenCache, clock: services.clock },
       gateway,
     );
-    const request = {
-      agentId: agent,
-      orgId: "",
-      sessionId: "",
-      query: "flight",
-      model: "gpt-4o",
-      directiveVersionId: "",
-      availableTokens: 0,
-      recentMessages: [],
-      options: {
-        skipColdMemories: false,
-        skipHotMemories: false,
-        weights: { recency: 0, relevance: 0, usefulness: 0, confidence: 0 },
-        maxMemories: 0,
-      },
-    };
+    const request = assembleRequest(agent, { query: "flight" });
     const answers = await Promise.all(
       Array.from({ length: 6 }, () => assembleContext(services, principal, request)),
     );

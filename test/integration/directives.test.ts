@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withOrg } from "../../src/db/tenant.js";
 import { createTestApp, newAgent, newOrg, newToken, problem, type TestApp } from "../support/app.js";
+import { assembleRequest } from "../support/assemble.js";
 
 let t: TestApp;
 let org: { orgId: string; token: string };
@@ -143,22 +144,7 @@ describe("directive freshness for the assembler", () => {
       assembleContext(
         { ...isolate.services, config: { ...isolate.services.config, CONTEXT_DEADLINE_MS: 2000 } },
         principal,
-        {
-          agentId: a,
-          orgId: "",
-          sessionId: "",
-          query: "",
-          model: "gpt-4o",
-          directiveVersionId: "",
-          availableTokens: 0,
-          recentMessages: [],
-          options: {
-            skipColdMemories: true,
-            skipHotMemories: true,
-            weights: { recency: 0, relevance: 0, usefulness: 0, confidence: 0 },
-            maxMemories: 0,
-          },
-        },
+        assembleRequest(a, { options: { skipColdMemories: true, skipHotMemories: true } }),
       );
     expect((await assemble()).assembledContext).toContain("Version one.");
     // Written through the first app: the other isolate's cache still holds version one…
