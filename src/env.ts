@@ -17,6 +17,9 @@ export const ConfigSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
     .optional(),
   DATABASE_DRIVER: z.enum(["pg", "neon"]).default("pg"),
+  // Embedded database (no DATABASE_URL): its page cache, and the thread it runs on.
+  PGLITE_SHARED_BUFFERS_MB: intFrom(16, 1536).default(256),
+  PGLITE_THREAD: z.enum(["worker", "main"]).default("worker"),
   DATABASE_POOL_MAX: intFrom(1, 100).default(10),
   NEON_WS_PROXY: z.string().min(1).optional(),
   TOKEN_PEPPER: z.string().min(32, "must be at least 32 characters").optional(),
@@ -60,8 +63,9 @@ export const ConfigSchema = z.object({
       }
     })
     .optional(),
-  // Assemblies in flight per process/isolate before cold search is shed (twice as many: the hot set too); 0 = no limit.
-  CONTEXT_MAX_IN_FLIGHT: intFrom(0, 100_000).default(16),
+  // Cold searches in flight per process/isolate; past it cold search is shed (L1), past
+  // four times as many assemblies the hot set too (L2). 0 = no limit.
+  CONTEXT_MAX_IN_FLIGHT: intFrom(0, 100_000).default(8),
   // gRPC over HTTP/2 (h2c) on Node; 0 turns it off.
   GRPC_PORT: intFrom(0, 65535).default(8790),
 });

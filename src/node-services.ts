@@ -1,14 +1,14 @@
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { PGlite } from "@electric-sql/pglite";
 import WebSocket from "ws";
 import { createFsBlobStore } from "./adapters/fs/blob-store.js";
 import { createMemoryKeyValue } from "./adapters/in-memory/key-value.js";
 import { createMemoryRateLimiter } from "./adapters/in-memory/rate-limiter.js";
 import { createNeonSqlClient } from "./adapters/neon/sql-client.js";
 import { createPgSqlClient } from "./adapters/pg/sql-client.js";
-import { openPglite } from "./adapters/pglite/open.js";
+import { openPglite, type PgliteOptions } from "./adapters/pglite/open.js";
 import { createPgliteSqlClient } from "./adapters/pglite/sql-client.js";
+import { createPgliteWorkerClient } from "./adapters/pglite/worker-client.js";
 import { createRedisKeyValue } from "./adapters/redis/key-value.js";
 import { createUpstashKeyValue } from "./adapters/upstash/key-value.js";
 import { createKvRateLimiter } from "./auth/kv-rate-limiter.js";
@@ -30,8 +30,8 @@ import type { Services } from "./services.js";
 /** The Node composition root's result: services plus what only the process owns. */
 export interface NodeRuntime {
   services: Services;
-  /** The embedded database, when no DATABASE_URL was given. */
-  pglite: PGlite | null;
+  /** True when the database is the embedded one (no DATABASE_URL). */
+  embedded: boolean;
   close(): Promise<void>;
 }
 
@@ -79,7 +79,8 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
 async function openDatabase(
   config: Config,
   dataDir: string,
-): Promise<{ sql: SqlClient; pglite: PGlite | null }> {
+  socketPort: number | undefined,
+): Promise<{ sql: SqlClient; embedded: boolean }> {
   if (config.DATABASE_URL) {
     const sql =
       config.DATABASE_DRIVER === "neon"
@@ -90,11 +91,21 @@ async function openDatabase(
             ...(config.NEON_WS_PROXY ? { wsProxy: config.NEON_WS_PROXY, insecureWebSocket: true } : {}),
           })
         : createPgSqlClient({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_MAX });
-    return { sql, pglite: null };
+    return { sql, embedded: false };
   }
   const unlock = await lockDataDir(dataDir);
-  const pglite = await openPglite(resolve(dataDir, "pgdata"));
-  const inner = createPgliteSqlClient(pglite, { ownsDb: true });
+  const options = { dataDir: resolve(dataDir, "pgdata"), sharedBuffersMb: config.PGLITE_SHARED_BUFFERS_MB };
+  let inner: SqlClient;
+  try {
+    // On its own thread by default (ADR-0043): the database's work stops stalling HTTP.
+    inner =
+      config.PGLITE_THREAD === "worker"
+        ? await createPgliteWorkerClient({ ...options, socketPort })
+        : await openInProcess(options, socketPort);
+  } catch (err) {
+    await unlock();
+    throw err;
+  }
   return {
     sql: {
       ...inner,
@@ -103,7 +114,23 @@ async function openDatabase(
         await unlock();
       },
     },
-    pglite,
+    embedded: true,
+  };
+}
+
+async function openInProcess(options: PgliteOptions, socketPort: number | undefined): Promise<SqlClient> {
+  const db = await openPglite(options);
+  const client = createPgliteSqlClient(db, { ownsDb: true });
+  if (!socketPort) return client;
+  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
+  const server = new PGLiteSocketServer({ db, port: socketPort, host: "127.0.0.1" });
+  await server.start();
+  return {
+    ...client,
+    async close() {
+      await server.stop();
+      await client.close();
+    },
   };
 }
 
@@ -128,11 +155,15 @@ function openKeyValue(config: Config): { kv: KeyValue; shared: boolean; close():
  * in-process key-value store, rate limits and embedder), each switched to a server
  * by configuration (DATABASE_URL, REDIS_URL or Upstash, EMBEDDER_URL).
  */
-export async function createNodeRuntime(config: Config, logger: Logger): Promise<NodeRuntime> {
+export async function createNodeRuntime(
+  config: Config,
+  logger: Logger,
+  options: { pgSocketPort?: number } = {},
+): Promise<NodeRuntime> {
   const dataDir = resolve(config.ENGRAM_DATA_DIR);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const pepper = await loadPepper(config, dataDir);
-  const { sql, pglite } = await openDatabase(config, dataDir);
+  const { sql, embedded } = await openDatabase(config, dataDir, options.pgSocketPort);
   const store = openKeyValue(config);
   const services: Services = {
     config,
@@ -159,7 +190,7 @@ export async function createNodeRuntime(config: Config, logger: Logger): Promise
   };
   return {
     services,
-    pglite,
+    embedded,
     close: async () => {
       await store.close();
       await sql.close();

@@ -27,14 +27,16 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.LOG_LEVEL);
-  const runtime = await createNodeRuntime(config, logger);
+  // Development aid: expose the embedded database so `wrangler dev` (or psql) can reach it.
+  const socketPort = Number(process.env.ENGRAM_PG_SOCKET_PORT) || undefined;
+  const runtime = await createNodeRuntime(config, logger, { pgSocketPort: socketPort });
   const { services } = runtime;
 
   const report = await migrate(services.sql, await loadMigrations());
   logger.info("migrations", { applied: report.applied.length, already_applied: report.skipped.length });
 
   let stopAnalyze = () => {};
-  if (runtime.pglite) {
+  if (runtime.embedded) {
     await analyzeTables(services.sql);
     stopAnalyze = scheduleAnalyze(services.sql, logger);
   }
@@ -48,18 +50,7 @@ async function main(): Promise<void> {
     }
   }
 
-  let socketServer: { stop(): Promise<void> } | null = null;
-  const socketPort = process.env.ENGRAM_PG_SOCKET_PORT;
-  if (socketPort && runtime.pglite) {
-    // Development aid: expose the embedded database so `wrangler dev` can reach it.
-    const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
-    const server = new PGLiteSocketServer({
-      db: runtime.pglite,
-      port: Number(socketPort),
-      host: "127.0.0.1",
-    });
-    await server.start();
-    socketServer = server;
+  if (socketPort && runtime.embedded) {
     logger.info("embedded database exposed", { url: `postgres://postgres@127.0.0.1:${socketPort}/postgres` });
   }
 
@@ -89,7 +80,6 @@ async function main(): Promise<void> {
     server.close(async () => {
       await services.usage.flush(services.sql, Date.now(), true).catch(() => undefined);
       await grpc?.close();
-      await socketServer?.stop();
       await runtime.close();
       process.exit(0);
     });

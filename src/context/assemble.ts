@@ -74,11 +74,31 @@ export async function assembleContext(
   }
 }
 
+/** Cold search when a slot is free (else shed), raced against the deadline. */
+function coldSearch(
+  deps: AssembleDeps,
+  orgId: string,
+  agentId: string,
+  vector: Promise<number[] | null>,
+  ms: number,
+): Promise<Outcome<Candidate[]>> {
+  const release = deps.loadGuard.admitCold();
+  if (!release) return Promise.resolve(SHED);
+  return within(async (signal) => {
+    try {
+      const v = await vector;
+      return v ? await retrieveCold(deps, orgId, agentId, v, COLD_LIMIT, signal) : [];
+    } finally {
+      release();
+    }
+  }, ms);
+}
+
 async function assemble(
   deps: AssembleDeps,
   principal: Principal,
   input: AssembleInput,
-  shed: { skipCold: boolean; skipHot: boolean },
+  shed: { skipHot: boolean },
 ): Promise<AssembleOutput> {
   const t0 = performance.now();
   validate(principal, input);
@@ -117,7 +137,8 @@ async function assemble(
 
   const [directive, hot, cold] = await Promise.all([
     within(
-      () => retrieveDirective({ ...deps, now }, orgId, agentId, input.directiveVersionId || undefined),
+      (signal) =>
+        retrieveDirective({ ...deps, now }, orgId, agentId, input.directiveVersionId || undefined, signal),
       retrievalMs,
     ),
     !wantHot
@@ -126,18 +147,13 @@ async function assemble(
         ? SHED
         : within(
             // Read after the embedder had a turn: a local embedder has answered by then.
-            () =>
-              Promise.resolve().then(() => retrieveHot(deps, orgId, agentId, HOT_COUNT, () => queryVector)),
+            (signal) =>
+              Promise.resolve().then(() =>
+                retrieveHot(deps, orgId, agentId, HOT_COUNT, () => queryVector, signal),
+              ),
             retrievalMs,
           ),
-    !wantCold
-      ? null
-      : shed.skipCold
-        ? SHED
-        : within(async () => {
-            const v = await vector;
-            return v ? retrieveCold(deps, orgId, agentId, v, COLD_LIMIT) : [];
-          }, retrievalMs),
+    !wantCold ? null : coldSearch(deps, orgId, agentId, vector, retrievalMs),
   ]);
   if (!directive.ok && directive.reason === "error" && isAppError(directive.error)) {
     if (directive.error.code === "NOT_FOUND") throw directive.error;

@@ -30,6 +30,24 @@ describe("within", () => {
   });
 });
 
+describe("within: the work's signal", () => {
+  it("aborts when the deadline passes, and stays quiet when the work wins", async () => {
+    let slow: AbortSignal | undefined;
+    await within((signal) => {
+      slow = signal;
+      return new Promise(() => {});
+    }, 5);
+    expect(slow?.aborted).toBe(true);
+    let fast: AbortSignal | undefined;
+    await within(async (signal) => {
+      fast = signal;
+      return 1;
+    }, 50);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(fast?.aborted).toBe(false);
+  });
+});
+
 describe("effectiveWeights", () => {
   it("uses the request's four weights when they sum to 1 (frequency 0)", () => {
     expect(effectiveWeights({ relevance: 0.7, recency: 0.1, usefulness: 0.1, confidence: 0.1 })).toEqual({

@@ -5,10 +5,12 @@ export type Outcome<T> =
 
 /**
  * Settles with the value, or with `timeout` once `ms` have passed, or with `error`;
- * never rejects. A late result is dropped (its rejection is swallowed).
+ * never rejects. A late result is dropped (its rejection is swallowed). The work's
+ * signal aborts at the timeout, so work still queued (a transaction waiting for the
+ * database) is not started for nobody.
  */
 export function within<T>(
-  work: () => Promise<T>,
+  work: (signal: AbortSignal) => Promise<T>,
   ms: number,
   now: () => number = performance.now.bind(performance),
 ): Promise<Outcome<T>> {
@@ -19,13 +21,15 @@ export function within<T>(
       return;
     }
     let done = false;
+    const controller = new AbortController();
     const timer = setTimeout(() => {
       done = true;
+      controller.abort();
       resolve({ ok: false, reason: "timeout", ms: now() - start });
     }, ms);
     let promise: Promise<T>;
     try {
-      promise = work();
+      promise = work(controller.signal);
     } catch (error) {
       promise = Promise.reject(error);
     }

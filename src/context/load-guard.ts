@@ -1,32 +1,52 @@
 /**
- * Counts assemblies in flight in this process or isolate, and says which retrieval
- * sources to skip when there are too many: past `limit`, cold search (L1); past
- * twice the limit, the hot set too (L2, the directive comes from its cache). A
- * request queued behind a saturated database would miss its deadline anyway; shedding
- * the expensive sources keeps every answer inside it. Pure state, no I/O.
+ * Admission control for context assembly, per process or isolate. Cold search is the
+ * expensive source: at most `limit` run at once, and a call that finds them all busy
+ * skips it (L1) instead of queueing for the database behind them — a search that
+ * waits longer than the deadline is lost work and makes every later one late too.
+ * Past four times that many assemblies in flight, the hot set is skipped as well (L2;
+ * the directive comes from its cache). Pure state, no I/O.
  */
 export interface LoadGuard {
-  enter(): { skipCold: boolean; skipHot: boolean; leave(): void };
+  /** Counts an assembly in flight until `leave`; says whether to skip the hot set. */
+  enter(): { skipHot: boolean; leave(): void };
+  /**
+   * Takes a cold-search slot, or returns null when all are busy (0 = no limit). Call
+   * the returned release when the search settles — not when its caller stops waiting:
+   * the database is busy until then.
+   */
+  admitCold(): (() => void) | null;
   inFlight(): number;
 }
 
 export function createLoadGuard(limit: number): LoadGuard {
-  let n = 0;
+  let assemblies = 0;
+  let cold = 0;
+  const once = (fn: () => void) => {
+    let done = false;
+    return () => {
+      if (!done) {
+        done = true;
+        fn();
+      }
+    };
+  };
   return {
     enter() {
-      n++;
-      let left = false;
+      assemblies++;
       return {
-        skipCold: limit > 0 && n > limit,
-        skipHot: limit > 0 && n > 2 * limit,
-        leave() {
-          if (!left) {
-            left = true;
-            n--;
-          }
-        },
+        skipHot: limit > 0 && assemblies > 4 * limit,
+        leave: once(() => {
+          assemblies--;
+        }),
       };
     },
-    inFlight: () => n,
+    admitCold() {
+      if (limit > 0 && cold >= limit) return null;
+      cold++;
+      return once(() => {
+        cold--;
+      });
+    },
+    inFlight: () => assemblies,
   };
 }

@@ -55,19 +55,25 @@ export async function retrieveDirective(
   orgId: string,
   agentId: string,
   versionId: string | undefined,
+  signal?: AbortSignal,
 ): Promise<ActiveDirective | null> {
   if (!versionId) {
     const cached = deps.directiveCache.get(orgId, agentId, deps.now);
     if (cached !== undefined) return cached;
   }
-  const directive = await withOrg(deps.sql, orgId, async (tx) => {
-    const agent = await tx.query(
-      "SELECT 1 FROM agents WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL",
-      [orgId, agentId],
-    );
-    if (agent.rows.length === 0) throw notFound("agent");
-    return loadDirective(tx, orgId, agentId, versionId);
-  });
+  const directive = await withOrg(
+    deps.sql,
+    orgId,
+    async (tx) => {
+      const agent = await tx.query(
+        "SELECT 1 FROM agents WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL",
+        [orgId, agentId],
+      );
+      if (agent.rows.length === 0) throw notFound("agent");
+      return loadDirective(tx, orgId, agentId, versionId);
+    },
+    { signal, priority: "high" },
+  );
   if (!versionId) deps.directiveCache.set(orgId, agentId, directive, deps.now);
   return directive;
 }
@@ -83,20 +89,26 @@ export async function retrieveHot(
   agentId: string,
   count: number,
   vectorNow: () => number[] | null,
+  signal?: AbortSignal,
 ): Promise<Candidate[]> {
   const ids = await readHotSet(deps.kv, orgId, agentId, count);
   if (ids.length === 0) return [];
   // With the query vector at hand (the usual case), Postgres computes relevance;
   // otherwise the vectors come back for the caller to score if it arrives later.
   const q = vectorNow();
-  const { rows } = await withOrg(deps.sql, orgId, (tx) =>
-    tx.query<Record<string, unknown>>(
-      `SELECT ${FIELDS}, ${q ? "1 - (m.embedding <=> $4::vector) AS similarity" : "m.embedding::text AS embedding"}
+  const { rows } = await withOrg(
+    deps.sql,
+    orgId,
+    (tx) =>
+      tx.query<Record<string, unknown>>(
+        `SELECT ${FIELDS}, ${q ? "1 - (m.embedding <=> $4::vector) AS similarity" : "m.embedding::text AS embedding"}
          FROM memories m
         WHERE m.org_id = $1 AND m.agent_id = $2 AND m.id = ANY($3::uuid[])
           AND m.status = 'active' AND m.deleted_at IS NULL`,
-      q ? [orgId, agentId, ids, `[${q.join(",")}]`] : [orgId, agentId, ids],
-    ),
+        q ? [orgId, agentId, ids, `[${q.join(",")}]`] : [orgId, agentId, ids],
+      ),
+    // Twenty rows by primary key: never stuck behind the ANN searches.
+    { signal, priority: "high" },
   );
   const order = new Map(ids.map((id, i) => [id, i]));
   return rows
@@ -118,17 +130,23 @@ export async function retrieveCold(
   agentId: string,
   vector: number[],
   limit: number,
+  signal?: AbortSignal,
 ): Promise<Candidate[]> {
   const literal = `[${vector.join(",")}]`;
-  const { rows } = await withOrg(deps.sql, orgId, async (tx) => {
-    await tx.query(annSettings("relaxed_order"));
-    return tx.query<Record<string, unknown>>(
-      `SELECT ${FIELDS}, 1 - (m.embedding <=> $3::vector) AS similarity FROM memories m
+  const { rows } = await withOrg(
+    deps.sql,
+    orgId,
+    async (tx) => {
+      await tx.query(annSettings("relaxed_order"));
+      return tx.query<Record<string, unknown>>(
+        `SELECT ${FIELDS}, 1 - (m.embedding <=> $3::vector) AS similarity FROM memories m
         WHERE m.org_id = $1 AND m.agent_id = $2 AND m.status = 'active' AND m.deleted_at IS NULL
           AND m.embedding IS NOT NULL
         ORDER BY m.embedding <=> $3::vector LIMIT $4`,
-      [orgId, agentId, literal, limit],
-    );
-  });
+        [orgId, agentId, literal, limit],
+      );
+    },
+    { signal },
+  );
   return rows.map((r) => toCandidate(r, "cold", Number(r.similarity)));
 }

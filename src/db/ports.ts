@@ -14,13 +14,28 @@ export interface SqlExecutor {
   exec(script: string): Promise<void>;
 }
 
+export interface TransactionOptions {
+  /**
+   * Work for a caller that has stopped waiting (a passed deadline) is not started:
+   * once aborted, a transaction still queued for a connection or for the embedded
+   * database's single session fails with SqlError 57014 instead of running.
+   */
+  signal?: AbortSignal;
+  /**
+   * Where the embedded database on its own thread queues work for its one session,
+   * `high` goes before `normal`: cheap reads a response waits on are not stuck
+   * behind searches. Pooled adapters run transactions side by side and ignore it.
+   */
+  priority?: "high" | "normal";
+}
+
 /**
  * The SqlClient port: the only way domain code reaches Postgres.
  * Adapters: PGlite (in-process), `pg` (TCP / Hyperdrive), Neon serverless (WebSocket).
  */
 export interface SqlClient extends SqlExecutor {
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Releases connections; the client is unusable afterwards. */
   close(): Promise<void>;
 }
@@ -40,6 +55,11 @@ export class SqlError extends Error {
     this.retryable =
       sqlState === undefined || sqlState.startsWith("08") || sqlState === "40001" || sqlState === "40P01";
   }
+}
+
+/** The error for a transaction whose caller gave up before it started. */
+export function canceledBeforeStart(): SqlError {
+  return new SqlError("canceled before it started: the caller stopped waiting", "57014");
 }
 
 /** Normalises any driver error into a SqlError (idempotent). */

@@ -1,6 +1,6 @@
 import { AppError } from "../lib/errors.js";
 import { isUuid } from "../lib/ids.js";
-import type { SqlClient, SqlExecutor } from "./ports.js";
+import type { SqlClient, SqlExecutor, TransactionOptions } from "./ports.js";
 
 /** The database role the application runs as; subject to row-level security. */
 export const APP_ROLE = "engram_app";
@@ -11,7 +11,12 @@ export const APP_ROLE = "engram_app";
  * that setting, so a query that forgets its org filter still sees only this org.
  * @throws INTERNAL when `orgId` is not a UUID (fail closed rather than run unscoped).
  */
-export function withOrg<T>(sql: SqlClient, orgId: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+export function withOrg<T>(
+  sql: SqlClient,
+  orgId: string,
+  fn: (tx: SqlExecutor) => Promise<T>,
+  options?: TransactionOptions,
+): Promise<T> {
   if (!isUuid(orgId)) throw new AppError("INTERNAL", "tenant scope missing");
   return sql.transaction(async (tx) => {
     await tx.query("SELECT set_config('role', $1, true), set_config('app.current_org_id', $2, true)", [
@@ -19,7 +24,7 @@ export function withOrg<T>(sql: SqlClient, orgId: string, fn: (tx: SqlExecutor) 
       orgId,
     ]);
     return fn(tx);
-  });
+  }, options);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -27,44 +28,73 @@ const N = Number(process.env.N ?? 100_000);
 const SECONDS = Number(process.env.SECONDS ?? 60);
 const SWEEP_SECONDS = Number(process.env.SWEEP_SECONDS ?? 10);
 
+const config = (dataDir: string) =>
+  parseConfig({
+    ENGRAM_DATA_DIR: dataDir,
+    LOG_LEVEL: "error",
+    RATE_LIMIT_TOKEN_PER_MINUTE: "1000000",
+    RATE_LIMIT_ORG_PER_MINUTE: "10000000",
+  });
+
+interface Seeded {
+  token: string;
+  orgId: string;
+  agentId: string;
+  seedS: number;
+}
+
+/** Seeds `dataDir` with one agent holding N memories and its HNSW index. */
+async function seedInto(dataDir: string): Promise<Seeded> {
+  const runtime = await createNodeRuntime(config(dataDir), createLogger("error"));
+  const { sql } = runtime.services;
+  await migrate(sql, await loadMigrations());
+  const boot = await bootstrap(sql, runtime.services.pepper);
+  const orgId = boot.orgId;
+  const agentId = uuidv7();
+  await withOrg(sql, orgId, (tx) =>
+    tx.query("INSERT INTO agents (id, org_id, name, slug) VALUES ($1, $2, 'Load', 'load')", [agentId, orgId]),
+  );
+  const t0 = performance.now();
+  await sql.exec("DROP INDEX IF EXISTS memories_embedding_hnsw_idx");
+  for (let done = 0; done < N; done += 1000) {
+    const batch = Array.from({ length: Math.min(1000, N - done) }, (_, i) => sentence(done + i));
+    await withOrg(sql, orgId, (tx) =>
+      tx.query(
+        `INSERT INTO memories (id, org_id, agent_id, content, content_hash, embedding, category, usefulness)
+         SELECT i, $1, $2, c, encode(sha256(c::bytea), 'hex'), v::vector,
+                (ARRAY['factual','preference','procedural','behavioral','episodic'])[1 + (random() * 4)::int], random()
+           FROM unnest($3::uuid[], $4::text[], $5::text[]) AS t(i, c, v)`,
+        [orgId, agentId, batch.map(() => uuidv7()), batch, batch.map((c) => `[${localEmbed(c).join(",")}]`)],
+      ),
+    );
+  }
+  await sql.exec("SET maintenance_work_mem = '512MB'");
+  await sql.exec(`CREATE INDEX memories_embedding_hnsw_idx ON memories USING hnsw (embedding vector_cosine_ops)
+    WITH (m = 16, ef_construction = 64) WHERE status = 'active' AND deleted_at IS NULL`);
+  await sql.exec("ANALYZE");
+  const seeded = { token: boot.mintedToken ?? "", orgId, agentId, seedS: (performance.now() - t0) / 1000 };
+  await runtime.close();
+  return seeded;
+}
+
+// SEED_DIR keeps a seeded database between runs (each run works on a copy of it).
 const dir = await mkdtemp(join(tmpdir(), "engram-load-"));
-const config = parseConfig({
-  ENGRAM_DATA_DIR: dir,
-  LOG_LEVEL: "error",
-  RATE_LIMIT_TOKEN_PER_MINUTE: "1000000",
-  RATE_LIMIT_ORG_PER_MINUTE: "10000000",
-});
-const runtime = await createNodeRuntime(config, createLogger("error"));
+let seeded: Seeded;
+if (process.env.SEED_DIR) {
+  const seedFile = join(process.env.SEED_DIR, "seed.json");
+  if (!existsSync(seedFile)) {
+    await mkdir(process.env.SEED_DIR, { recursive: true });
+    await writeFile(seedFile, JSON.stringify(await seedInto(process.env.SEED_DIR)));
+  }
+  seeded = JSON.parse(await readFile(seedFile, "utf8")) as Seeded;
+  await cp(process.env.SEED_DIR, dir, { recursive: true });
+} else {
+  seeded = await seedInto(dir);
+}
+const { token, orgId, agentId, seedS } = seeded;
+const runtime = await createNodeRuntime(config(dir), createLogger("error"));
 const { services } = runtime;
 const { sql } = services;
-await migrate(sql, await loadMigrations());
-const boot = await bootstrap(sql, services.pepper);
-const token = boot.mintedToken ?? "";
-const orgId = boot.orgId;
-const agentId = uuidv7();
-await withOrg(sql, orgId, (tx) =>
-  tx.query("INSERT INTO agents (id, org_id, name, slug) VALUES ($1, $2, 'Load', 'load')", [agentId, orgId]),
-);
-
-const t0 = performance.now();
-await sql.exec("DROP INDEX IF EXISTS memories_embedding_hnsw_idx");
-for (let done = 0; done < N; done += 1000) {
-  const batch = Array.from({ length: Math.min(1000, N - done) }, (_, i) => sentence(done + i));
-  await withOrg(sql, orgId, (tx) =>
-    tx.query(
-      `INSERT INTO memories (id, org_id, agent_id, content, content_hash, embedding, category, usefulness)
-       SELECT i, $1, $2, c, encode(sha256(c::bytea), 'hex'), v::vector,
-              (ARRAY['factual','preference','procedural','behavioral','episodic'])[1 + (random() * 4)::int], random()
-         FROM unnest($3::uuid[], $4::text[], $5::text[]) AS t(i, c, v)`,
-      [orgId, agentId, batch.map(() => uuidv7()), batch, batch.map((c) => `[${localEmbed(c).join(",")}]`)],
-    ),
-  );
-}
-await sql.exec("SET maintenance_work_mem = '512MB'");
-await sql.exec(`CREATE INDEX memories_embedding_hnsw_idx ON memories USING hnsw (embedding vector_cosine_ops)
-  WITH (m = 16, ef_construction = 64) WHERE status = 'active' AND deleted_at IS NULL`);
-await sql.exec("ANALYZE");
-const seedS = (performance.now() - t0) / 1000;
 
 const app = createApp(() => services);
 const directive = await app.request(`/v1/agents/${agentId}/directive`, {
@@ -127,7 +157,7 @@ const main = await load([
 const result = {
   n: N,
   seed_s: Number(seedS.toFixed(1)),
-  deadline_ms: config.CONTEXT_DEADLINE_MS,
+  deadline_ms: services.config.CONTEXT_DEADLINE_MS,
   bare_ann_ms: { p50: Number(annP50.toFixed(2)), p95: Number(q(ann, 0.95).toFixed(2)) },
   sequential,
   overhead_ratio: Number((Number(sequential?.p50_ms) / annP50).toFixed(2)),

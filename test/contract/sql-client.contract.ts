@@ -128,6 +128,24 @@ export function runSqlClientContract(name: string, open: () => Promise<SqlClient
       expect(rows[0]?.o ?? "").toBe("");
     });
 
+    it("does not start a transaction whose caller already gave up", async () => {
+      const controller = new AbortController();
+      controller.abort();
+      let ran = false;
+      const err = await sql
+        .transaction(
+          async () => {
+            ran = true;
+          },
+          { signal: controller.signal },
+        )
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SqlError);
+      expect((err as SqlError).sqlState).toBe("57014");
+      expect(ran).toBe(false);
+      expect((await sql.query<{ one: number }>("SELECT 1 AS one")).rows[0]?.one).toBe(1);
+    });
+
     it("enforces row-level security even when a query forgets its org filter", async () => {
       const [a, b] = [uuidv7(), uuidv7()];
       for (const org of [a, b]) {

@@ -96,7 +96,7 @@ describe("degradation", () => {
 });
 
 describe("overload", () => {
-  it("sheds cold search, then the hot set, when too many assemblies are in flight", async () => {
+  it("sheds cold search when its slots are busy, then the hot set when too many assemblies are in flight", async () => {
     const services = { ...t.services, loadGuard: createLoadGuard(1) };
     const principal = await verifyToken(
       { sql: t.sql, pepper: services.pepper, cache: services.tokenCache, clock: services.clock },

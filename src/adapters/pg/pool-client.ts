@@ -1,4 +1,12 @@
-import { type QueryResult, type Row, type SqlClient, type SqlExecutor, toSqlError } from "../../db/ports.js";
+import {
+  canceledBeforeStart,
+  type QueryResult,
+  type Row,
+  type SqlClient,
+  type SqlExecutor,
+  type TransactionOptions,
+  toSqlError,
+} from "../../db/ports.js";
 
 /** The subset of a pg-compatible connection both `pg` and Neon's driver provide. */
 export interface PgLikeConnection {
@@ -41,12 +49,18 @@ function executor(conn: PgLikeConnection): SqlExecutor {
 export function createPoolSqlClient(pool: PgLikePool): SqlClient {
   return {
     ...executor(pool),
-    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T> {
+      if (options?.signal?.aborted) throw canceledBeforeStart();
       let conn: Awaited<ReturnType<PgLikePool["connect"]>>;
       try {
         conn = await pool.connect();
       } catch (err) {
         throw toSqlError(err);
+      }
+      // The wait for a pooled connection may have outlasted the caller.
+      if (options?.signal?.aborted) {
+        conn.release();
+        throw canceledBeforeStart();
       }
       const tx = executor(conn);
       let broken = false;

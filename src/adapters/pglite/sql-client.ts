@@ -1,5 +1,13 @@
 import type { PGlite, Transaction } from "@electric-sql/pglite";
-import { type QueryResult, type Row, type SqlClient, type SqlExecutor, toSqlError } from "../../db/ports.js";
+import {
+  canceledBeforeStart,
+  type QueryResult,
+  type Row,
+  type SqlClient,
+  type SqlExecutor,
+  type TransactionOptions,
+  toSqlError,
+} from "../../db/ports.js";
 
 function executor(db: PGlite | Transaction): SqlExecutor {
   return {
@@ -28,8 +36,13 @@ function executor(db: PGlite | Transaction): SqlExecutor {
 export function createPgliteSqlClient(db: PGlite, options: { ownsDb?: boolean } = {}): SqlClient {
   return {
     ...executor(db),
-    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-      return db.transaction((tx) => fn(executor(tx)));
+    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T> {
+      if (options?.signal?.aborted) throw canceledBeforeStart();
+      return db.transaction((tx) => {
+        // Queued behind other transactions: the caller may have given up meanwhile.
+        if (options?.signal?.aborted) throw canceledBeforeStart();
+        return fn(executor(tx));
+      });
     },
     async close() {
       if (options.ownsDb) await db.close();
