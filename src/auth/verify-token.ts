@@ -21,30 +21,37 @@ export function hashTokenSecret(pepper: string, id: string, secret: string): Pro
 }
 
 async function loadRecord(sql: SqlClient, id: string): Promise<TokenRecord | null> {
-  return withTokenLookup(sql, id, async (tx) => {
-    const { rows } = await tx.query<Record<string, unknown>>(
-      `SELECT id, org_id, kind, secret_hash, permissions, agent_id, user_id, expires_at, revoked_at, last_used_at
+  // Every request of every caller waits on this primary-key read once per cache TTL:
+  // it goes ahead of queued searches on a single-session database.
+  return withTokenLookup(
+    sql,
+    id,
+    async (tx) => {
+      const { rows } = await tx.query<Record<string, unknown>>(
+        `SELECT id, org_id, kind, secret_hash, permissions, agent_id, user_id, expires_at, revoked_at, last_used_at
          FROM api_tokens WHERE id = $1`,
-      [id],
-    );
-    const row = rows[0];
-    if (!row) return null;
-    await tx.query("SELECT set_config('app.current_org_id', $1, true)", [row.org_id]);
-    const org = await tx.query<{ status: string }>("SELECT status FROM orgs WHERE id = $1", [row.org_id]);
-    return {
-      id: String(row.id),
-      orgId: String(row.org_id),
-      kind: row.kind === "service" ? "service" : "pat",
-      secretHash: String(row.secret_hash),
-      permissions: Number(row.permissions),
-      agentId: row.agent_id ? String(row.agent_id) : null,
-      userId: row.user_id ? String(row.user_id) : null,
-      expiresAt: toMillis(row.expires_at),
-      revokedAt: toMillis(row.revoked_at),
-      lastUsedAt: toMillis(row.last_used_at),
-      orgStatus: org.rows[0]?.status ?? "deleted",
-    };
-  });
+        [id],
+      );
+      const row = rows[0];
+      if (!row) return null;
+      await tx.query("SELECT set_config('app.current_org_id', $1, true)", [row.org_id]);
+      const org = await tx.query<{ status: string }>("SELECT status FROM orgs WHERE id = $1", [row.org_id]);
+      return {
+        id: String(row.id),
+        orgId: String(row.org_id),
+        kind: row.kind === "service" ? "service" : "pat",
+        secretHash: String(row.secret_hash),
+        permissions: Number(row.permissions),
+        agentId: row.agent_id ? String(row.agent_id) : null,
+        userId: row.user_id ? String(row.user_id) : null,
+        expiresAt: toMillis(row.expires_at),
+        revokedAt: toMillis(row.revoked_at),
+        lastUsedAt: toMillis(row.last_used_at),
+        orgStatus: org.rows[0]?.status ?? "deleted",
+      };
+    },
+    { priority: "high" },
+  );
 }
 
 const invalid = () => new AppError("UNAUTHENTICATED", "invalid or unknown token");

@@ -1,5 +1,5 @@
 import type { Principal } from "../auth/principal.js";
-import type { SqlClient } from "../db/ports.js";
+import { type SqlClient, SqlError } from "../db/ports.js";
 import type { DirectiveCache } from "../directives/cache.js";
 import type { Embedder } from "../embedding/ports.js";
 import type { Config } from "../env.js";
@@ -52,6 +52,18 @@ const ms = (x: number) => Math.max(0, Math.round(x));
 /** A source skipped because too many assemblies are in flight: lost like a failed one. */
 const SHED: Outcome<never> = { ok: false, reason: "overloaded", ms: 0 };
 
+/**
+ * A source raced against its deadline; one the database refused because it could
+ * not have started in time (SqlError 57014) counts as shed, like the load guard's.
+ */
+function source<T>(work: Parameters<typeof within<T>>[0], ms: number): Promise<Outcome<T>> {
+  return within(work, ms).then((o) =>
+    !o.ok && o.reason === "error" && o.error instanceof SqlError && o.error.sqlState === "57014"
+      ? { ok: false, reason: "overloaded", ms: o.ms }
+      : o,
+  );
+}
+
 const failure = (name: string, o: Outcome<unknown>) =>
   o.ok ? null : o.reason === "overloaded" ? "overloaded" : `${name}_${o.reason}`;
 
@@ -84,10 +96,10 @@ function coldSearch(
 ): Promise<Outcome<Candidate[]>> {
   const release = deps.loadGuard.admitCold();
   if (!release) return Promise.resolve(SHED);
-  return within(async (signal) => {
+  return source(async (budget) => {
     try {
       const v = await vector;
-      return v ? await retrieveCold(deps, orgId, agentId, v, COLD_LIMIT, signal) : [];
+      return v ? await retrieveCold(deps, orgId, agentId, v, COLD_LIMIT, budget) : [];
     } finally {
       release();
     }
@@ -136,20 +148,20 @@ async function assemble(
   );
 
   const [directive, hot, cold] = await Promise.all([
-    within(
-      (signal) =>
-        retrieveDirective({ ...deps, now }, orgId, agentId, input.directiveVersionId || undefined, signal),
+    source(
+      (budget) =>
+        retrieveDirective({ ...deps, now }, orgId, agentId, input.directiveVersionId || undefined, budget),
       retrievalMs,
     ),
     !wantHot
       ? null
       : shed.skipHot
         ? SHED
-        : within(
+        : source(
             // Read after the embedder had a turn: a local embedder has answered by then.
-            (signal) =>
+            (budget) =>
               Promise.resolve().then(() =>
-                retrieveHot(deps, orgId, agentId, HOT_COUNT, () => queryVector, signal),
+                retrieveHot(deps, orgId, agentId, HOT_COUNT, () => queryVector, budget),
               ),
             retrievalMs,
           ),

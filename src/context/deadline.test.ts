@@ -33,13 +33,13 @@ describe("within", () => {
 describe("within: the work's signal", () => {
   it("aborts when the deadline passes, and stays quiet when the work wins", async () => {
     let slow: AbortSignal | undefined;
-    await within((signal) => {
+    await within(({ signal }) => {
       slow = signal;
       return new Promise(() => {});
     }, 5);
     expect(slow?.aborted).toBe(true);
     let fast: AbortSignal | undefined;
-    await within(async (signal) => {
+    await within(async ({ signal }) => {
       fast = signal;
       return 1;
     }, 50);

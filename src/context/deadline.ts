@@ -5,12 +5,12 @@ export type Outcome<T> =
 
 /**
  * Settles with the value, or with `timeout` once `ms` have passed, or with `error`;
- * never rejects. A late result is dropped (its rejection is swallowed). The work's
- * signal aborts at the timeout, so work still queued (a transaction waiting for the
- * database) is not started for nobody.
+ * never rejects. A late result is dropped (its rejection is swallowed). The work is
+ * told its deadline, and its signal aborts at the timeout, so work still queued (a
+ * transaction waiting for the database) is not started for nobody.
  */
 export function within<T>(
-  work: (signal: AbortSignal) => Promise<T>,
+  work: (budget: { signal: AbortSignal; deadline: number }) => Promise<T>,
   ms: number,
   now: () => number = performance.now.bind(performance),
 ): Promise<Outcome<T>> {
@@ -29,7 +29,7 @@ export function within<T>(
     }, ms);
     let promise: Promise<T>;
     try {
-      promise = work(controller.signal);
+      promise = work({ signal: controller.signal, deadline: start + ms });
     } catch (error) {
       promise = Promise.reject(error);
     }

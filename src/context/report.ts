@@ -1,5 +1,6 @@
 import type { SqlClient } from "../db/ports.js";
 import type { Clock } from "../lib/clock.js";
+import type { Logger } from "../lib/logger.js";
 import type { Scored } from "../memory/scoring.js";
 import type { Exclusion } from "./pack.js";
 import type { AssembleInput } from "./request.js";
@@ -80,7 +81,13 @@ export function describeCandidates(
  * and writes the buffer when its interval has passed (see UsageRecorder).
  */
 export function recordAssembly(
-  deps: { sql: SqlClient; clock: Clock; usage: UsageRecorder; defer(task: Promise<unknown>): void },
+  deps: {
+    sql: SqlClient;
+    clock: Clock;
+    logger: Logger;
+    usage: UsageRecorder;
+    defer(task: Promise<unknown>): void;
+  },
   orgId: string,
   input: AssembleInput,
   out: AssembleOutput,
@@ -111,5 +118,9 @@ export function recordAssembly(
     at: deps.clock.now(),
     injected: includedIds,
   });
-  deps.defer(deps.usage.flush(deps.sql, deps.clock.now()));
+  deps.defer(
+    deps.usage.flush(deps.sql, deps.clock.now()).then((dropped) => {
+      if (dropped > 0) deps.logger.warn("usage buffer full: retrieval counts dropped", { events: dropped });
+    }),
+  );
 }

@@ -1,11 +1,11 @@
-import type { SqlClient } from "../db/ports.js";
-import { withOrg } from "../db/tenant.js";
+import type { SqlClient, TransactionOptions } from "../db/ports.js";
+import { queryAsOrg, withOrg } from "../db/tenant.js";
 import type { ActiveDirective, DirectiveCache } from "../directives/cache.js";
 import { loadDirective } from "../directives/load-directive.js";
 import type { KeyValue } from "../kv/ports.js";
 import { toMillis } from "../lib/clock.js";
 import { notFound } from "../lib/errors.js";
-import { annSettings } from "../memory/ann.js";
+import { annSettingPairs } from "../memory/ann.js";
 import type { MemoryCategory } from "../memory/categories.js";
 import { readHotSet } from "../memory/hot-set.js";
 
@@ -55,7 +55,7 @@ export async function retrieveDirective(
   orgId: string,
   agentId: string,
   versionId: string | undefined,
-  signal?: AbortSignal,
+  budget?: TransactionOptions,
 ): Promise<ActiveDirective | null> {
   if (!versionId) {
     const cached = deps.directiveCache.get(orgId, agentId, deps.now);
@@ -72,7 +72,7 @@ export async function retrieveDirective(
       if (agent.rows.length === 0) throw notFound("agent");
       return loadDirective(tx, orgId, agentId, versionId);
     },
-    { signal, priority: "high" },
+    { ...budget, priority: "high" },
   );
   if (!versionId) deps.directiveCache.set(orgId, agentId, directive, deps.now);
   return directive;
@@ -89,26 +89,24 @@ export async function retrieveHot(
   agentId: string,
   count: number,
   vectorNow: () => number[] | null,
-  signal?: AbortSignal,
+  budget?: TransactionOptions,
 ): Promise<Candidate[]> {
   const ids = await readHotSet(deps.kv, orgId, agentId, count);
   if (ids.length === 0) return [];
   // With the query vector at hand (the usual case), Postgres computes relevance;
   // otherwise the vectors come back for the caller to score if it arrives later.
   const q = vectorNow();
-  const { rows } = await withOrg(
+  // In arrival order with the cold searches (normal priority): every call reads the
+  // hot set, so as `high` it would keep the searches from ever running.
+  const { rows } = await queryAsOrg<Record<string, unknown>>(
     deps.sql,
     orgId,
-    (tx) =>
-      tx.query<Record<string, unknown>>(
-        `SELECT ${FIELDS}, ${q ? "1 - (m.embedding <=> $4::vector) AS similarity" : "m.embedding::text AS embedding"}
-         FROM memories m
-        WHERE m.org_id = $1 AND m.agent_id = $2 AND m.id = ANY($3::uuid[])
-          AND m.status = 'active' AND m.deleted_at IS NULL`,
-        q ? [orgId, agentId, ids, `[${q.join(",")}]`] : [orgId, agentId, ids],
-      ),
-    // Twenty rows by primary key: never stuck behind the ANN searches.
-    { signal, priority: "high" },
+    `SELECT ${FIELDS}, ${q ? "1 - (m.embedding <=> $4::vector) AS similarity" : "m.embedding::text AS embedding"}
+       FROM memories m
+      WHERE m.org_id = $1 AND m.agent_id = $2 AND m.id = ANY($3::uuid[])
+        AND m.status = 'active' AND m.deleted_at IS NULL`,
+    q ? [orgId, agentId, ids, `[${q.join(",")}]`] : [orgId, agentId, ids],
+    budget,
   );
   const order = new Map(ids.map((id, i) => [id, i]));
   return rows
@@ -130,23 +128,17 @@ export async function retrieveCold(
   agentId: string,
   vector: number[],
   limit: number,
-  signal?: AbortSignal,
+  budget?: TransactionOptions,
 ): Promise<Candidate[]> {
-  const literal = `[${vector.join(",")}]`;
-  const { rows } = await withOrg(
+  const { rows } = await queryAsOrg<Record<string, unknown>>(
     deps.sql,
     orgId,
-    async (tx) => {
-      await tx.query(annSettings("relaxed_order"));
-      return tx.query<Record<string, unknown>>(
-        `SELECT ${FIELDS}, 1 - (m.embedding <=> $3::vector) AS similarity FROM memories m
-        WHERE m.org_id = $1 AND m.agent_id = $2 AND m.status = 'active' AND m.deleted_at IS NULL
-          AND m.embedding IS NOT NULL
-        ORDER BY m.embedding <=> $3::vector LIMIT $4`,
-        [orgId, agentId, literal, limit],
-      );
-    },
-    { signal },
+    `SELECT ${FIELDS}, 1 - (m.embedding <=> $3::vector) AS similarity FROM memories m
+      WHERE m.org_id = $1 AND m.agent_id = $2 AND m.status = 'active' AND m.deleted_at IS NULL
+        AND m.embedding IS NOT NULL
+      ORDER BY m.embedding <=> $3::vector LIMIT $4`,
+    [orgId, agentId, `[${vector.join(",")}]`, limit],
+    { ...budget, settings: annSettingPairs("relaxed_order") },
   );
   return rows.map((r) => toCandidate(r, "cold", Number(r.similarity)));
 }

@@ -22,11 +22,19 @@ export interface TransactionOptions {
    */
   signal?: AbortSignal;
   /**
-   * Where the embedded database on its own thread queues work for its one session,
-   * `high` goes before `normal`: cheap reads a response waits on are not stuck
-   * behind searches. Pooled adapters run transactions side by side and ignore it.
+   * When the caller stops waiting, on the `performance.now()` clock. A queue that can
+   * tell the transaction would not start in time refuses it at once (SqlError 57014)
+   * rather than keep it waiting for nothing.
    */
-  priority?: "high" | "normal";
+  deadline?: number;
+  /**
+   * Where the embedded database on its own thread queues work for its one session,
+   * `high` goes before `normal`, and `low` (write-back no response waits on) only
+   * when nothing else waits or it has waited a second: cheap reads are not stuck
+   * behind searches, and searches not behind bookkeeping. Pooled adapters run
+   * transactions side by side and ignore it.
+   */
+  priority?: "high" | "normal" | "low";
 }
 
 /**
@@ -36,6 +44,19 @@ export interface TransactionOptions {
 export interface SqlClient extends SqlExecutor {
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * One statement in a transaction of its own, after transaction-local settings
+   * (`set_config(name, value, true)` for each pair). Optional: an adapter that can do
+   * it in one round trip provides it (the embedded database on its own thread, whose
+   * session would otherwise sit idle between messages); `queryAsOrg` in tenant.ts
+   * falls back to `transaction` for the others.
+   */
+  queryWithSettings?<T = Row>(
+    settings: readonly (readonly [string, string])[],
+    text: string,
+    params: readonly unknown[],
+    options?: TransactionOptions,
+  ): Promise<QueryResult<T>>;
   /** Releases connections; the client is unusable afterwards. */
   close(): Promise<void>;
 }
@@ -58,8 +79,8 @@ export class SqlError extends Error {
 }
 
 /** The error for a transaction whose caller gave up before it started. */
-export function canceledBeforeStart(): SqlError {
-  return new SqlError("canceled before it started: the caller stopped waiting", "57014");
+export function canceledBeforeStart(why = "the caller stopped waiting"): SqlError {
+  return new SqlError(`canceled before it started: ${why}`, "57014");
 }
 
 /** Normalises any driver error into a SqlError (idempotent). */

@@ -5,5 +5,15 @@
  * relies on the index order, relaxed where it re-ranks anyway.
  */
 export function annSettings(order: "strict_order" | "relaxed_order"): string {
-  return `SELECT set_config('hnsw.ef_search', '200', true), set_config('hnsw.iterative_scan', '${order}', true)`;
+  return `SELECT ${annSettingPairs(order)
+    .map(([name, value]) => `set_config('${name}', '${value}', true)`)
+    .join(", ")}`;
+}
+
+/** The same settings as name/value pairs, for `queryAsOrg`. */
+export function annSettingPairs(order: "strict_order" | "relaxed_order"): [string, string][] {
+  return [
+    ["hnsw.ef_search", "200"],
+    ["hnsw.iterative_scan", order],
+  ];
 }

@@ -8,8 +8,15 @@ import { sentence } from "./corpus.js";
 interface Phase {
   name: string;
   transport: "connect" | "grpc";
+  /** Closed loop: this many callers, each sending its next request when the last is answered. */
   concurrency: number;
   seconds: number;
+  /**
+   * Open loop: requests arrive at this fixed rate whatever the answers do (a gateway's
+   * traffic does not wait for Engram), at most `concurrency` in flight; latency runs
+   * from the scheduled arrival, so time spent queued in the client counts too.
+   */
+  rate?: number;
 }
 const { httpUrl, grpcUrl, token, agentId, phases } = JSON.parse(process.argv[2] ?? "{}") as {
   httpUrl: string;
@@ -44,40 +51,66 @@ for (const phase of phases) {
   let errors = 0;
   let degraded = 0;
   const levels: Record<string, number> = {};
-  const end = performance.now() + phase.seconds * 1000;
   let n = 0;
-  await Promise.all(
-    Array.from({ length: phase.concurrency }, async () => {
-      while (performance.now() < end) {
-        const text = sentence(n++);
-        const t0 = performance.now();
-        try {
-          const res = await client.assembleContext({
-            agentId,
-            sessionId: `bench-${n % 200}`,
-            query: text,
-            model: "gpt-4o",
-            recentMessages: [{ role: "user", content: text }],
-          });
-          lat.push(performance.now() - t0);
-          if (res.degradationLevel > 0) degraded++;
-          levels[res.fallbackReason || "none"] = (levels[res.fallbackReason || "none"] ?? 0) + 1;
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
+  const one = async (scheduled: number) => {
+    const text = sentence(n++);
+    try {
+      const res = await client.assembleContext({
+        agentId,
+        sessionId: `bench-${n % 200}`,
+        query: text,
+        model: "gpt-4o",
+        recentMessages: [{ role: "user", content: text }],
+      });
+      lat.push(performance.now() - scheduled);
+      if (res.degradationLevel > 0) degraded++;
+      levels[res.fallbackReason || "none"] = (levels[res.fallbackReason || "none"] ?? 0) + 1;
+    } catch {
+      errors++;
+    }
+  };
+  const start = performance.now();
+  const end = start + phase.seconds * 1000;
+  if (phase.rate) {
+    const interval = 1000 / phase.rate;
+    let inFlight = 0;
+    const waiting: number[] = [];
+    const running: Promise<void>[] = [];
+    const launch = (scheduled: number) => {
+      inFlight++;
+      const p = one(scheduled).finally(() => {
+        inFlight--;
+        const next = waiting.shift();
+        if (next !== undefined) launch(next);
+      });
+      running.push(p);
+    };
+    for (let i = 0; start + i * interval < end; i++) {
+      const at = start + i * interval;
+      const wait = at - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      if (inFlight < phase.concurrency) launch(at);
+      else waiting.push(at);
+    }
+    while (waiting.length > 0 || inFlight > 0) await Promise.all(running);
+  } else {
+    await Promise.all(
+      Array.from({ length: phase.concurrency }, async () => {
+        while (performance.now() < end) await one(performance.now());
+      }),
+    );
+  }
   const total = lat.length + errors;
   results.push({
     ...phase,
     requests: total,
-    throughput_rps: Number((total / phase.seconds).toFixed(1)),
+    throughput_rps: Number((total / ((performance.now() - start) / 1000)).toFixed(1)),
     p50_ms: Number(q(lat, 0.5).toFixed(2)),
     p95_ms: Number(q(lat, 0.95).toFixed(2)),
     p99_ms: Number(q(lat, 0.99).toFixed(2)),
     error_rate: total ? errors / total : 0,
     degraded_share: lat.length ? degraded / lat.length : 0,
+    full_answers_rps: Number(((lat.length - degraded) / ((performance.now() - start) / 1000)).toFixed(1)),
     reasons: levels,
   });
   process.stderr.write(`${JSON.stringify(results.at(-1))}\n`);

@@ -27,6 +27,7 @@ import { sentence } from "./corpus.js";
 const N = Number(process.env.N ?? 100_000);
 const SECONDS = Number(process.env.SECONDS ?? 60);
 const SWEEP_SECONDS = Number(process.env.SWEEP_SECONDS ?? 10);
+const RATES = (process.env.RATES ?? "50,100,150,200,300,400").split(",").map(Number);
 
 const config = (dataDir: string) =>
   parseConfig({
@@ -118,7 +119,13 @@ const q = (xs: number[], p: number) =>
 
 /** Runs load phases in a client process. */
 async function load(
-  phases: { name: string; transport: "connect" | "grpc"; concurrency: number; seconds: number }[],
+  phases: {
+    name: string;
+    transport: "connect" | "grpc";
+    concurrency: number;
+    seconds: number;
+    rate?: number;
+  }[],
 ) {
   const { stdout } = await promisify(execFile)(
     "npx",
@@ -150,6 +157,14 @@ const main = await load([
     name: `sweep-${c}`,
     transport: "connect" as const,
     concurrency: c,
+    seconds: SWEEP_SECONDS,
+  })),
+  // Open loop: arrivals at a fixed rate over up to 50 connections, as a gateway's traffic.
+  ...RATES.map((rate) => ({
+    name: `rate-${rate}`,
+    transport: "connect" as const,
+    concurrency: 50,
+    rate,
     seconds: SWEEP_SECONDS,
   })),
 ]);

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { PGlite, Transaction } from "@electric-sql/pglite";
+import { setConfigStatement } from "../../db/settings.js";
 import { openPglite } from "./open.js";
 import type { HostInit, HostReply, HostRequest, WireError } from "./worker-protocol.js";
 
@@ -93,6 +94,25 @@ async function handle(db: PGlite, msg: HostRequest): Promise<void> {
           .then(() => undefined),
       );
       return;
+    case "scoped": {
+      const prologue = setConfigStatement(msg.settings);
+      try {
+        const { value, ms } = await db.transaction(async (tx) => {
+          // Timed from when the session is ours, not from when the message arrived.
+          const since = performance.now();
+          await tx.query(prologue.text, prologue.params);
+          const r = await tx.query(msg.text, msg.params);
+          return {
+            value: { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length },
+            ms: performance.now() - since,
+          };
+        });
+        reply({ id: msg.id, ok: true, value, ms });
+      } catch (err) {
+        reply({ id: msg.id, ok: false, error: wire(err) });
+      }
+      return;
+    }
     case "begin":
       begin(db, msg.id);
       return;

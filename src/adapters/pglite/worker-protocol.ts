@@ -10,6 +10,8 @@ export interface HostInit extends PgliteOptions {
 export type HostRequest =
   | { id: number; op: "query"; text: string; params: unknown[]; tx?: number }
   | { id: number; op: "exec"; script: string; tx?: number }
+  /** One statement in its own transaction after set_config for each setting: one round trip. */
+  | { id: number; op: "scoped"; settings: [string, string][]; text: string; params: unknown[] }
   | { id: number; op: "begin" }
   | { id: number; op: "end"; tx: number; commit: boolean }
   | { id: number; op: "close" };
@@ -25,6 +27,10 @@ export interface WireError {
  * Database thread → main thread: the answer to request `id`. Id 0 is sent once, when
  * the database is open (ok) or could not be opened (the error).
  */
-export type HostReply =
+export type HostReply = (
   | { id: number; ok: true; value?: unknown }
-  | { id: number; ok: false; error: WireError };
+  | { id: number; ok: false; error: WireError }
+) & {
+  /** For one-message work: how long it held the session, measured on the database thread. */
+  ms?: number;
+};
