@@ -23,7 +23,7 @@ export interface AssemblyEvent {
 
 /** Memory rows per counter UPDATE, and events per INSERT. */
 const UPDATE_CHUNK = 50;
-const INSERT_CHUNK = 500;
+const INSERT_CHUNK = 100;
 
 function addCounts(sql: SqlClient, orgId: string, ids: string[], n: number[]): Promise<unknown> {
   return queryAsOrg(
@@ -78,7 +78,7 @@ function insertEvents(sql: SqlClient, orgId: string, list: AssemblyEvent[]): Pro
  * Buffers what assemblies did and writes it in batches, at most once per `intervalMs`
  * per process or isolate, and never two at once: UPDATEs adding each memory's count
  * and multi-row INSERTs of events, in short transactions (at most 50 memory rows or
- * 500 events each). Bumping counters row by row on every call rewrote
+ * 100 events each). Bumping counters row by row on every call rewrote
  * dozens of memory rows (and their vector-index entries) per request and was the
  * largest cost under load. Pure state plus a SqlClient passed at flush time, so it
  * is safe at module scope on Workers. A crash loses at most one interval of counts.

@@ -5,6 +5,6 @@ export function setConfigStatement(settings: readonly (readonly [string, string]
 } {
   return {
     text: `SELECT ${settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(", ")}`,
-    params: settings.flatMap(([name, value]) => [name, value]),
+    params: settings.flat(),
   };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isUniqueViolation, type SqlClient, SqlError } from "../../src/db/ports.js";
-import { APP_ROLE, withOrg } from "../../src/db/tenant.js";
+import { APP_ROLE, queryAsOrg, withOrg } from "../../src/db/tenant.js";
 import { uuidv7 } from "../../src/lib/ids.js";
 
 export interface SqlClientFixture {
@@ -126,6 +126,25 @@ export function runSqlClientContract(name: string, open: () => Promise<SqlClient
       );
       expect(rows[0]?.u).not.toBe(APP_ROLE);
       expect(rows[0]?.o ?? "").toBe("");
+    });
+
+    it("runs one statement scoped to an org with extra transaction-local settings (queryAsOrg)", async () => {
+      const org = uuidv7();
+      const { rows } = await queryAsOrg<{ role: string; org: string; ef: string }>(
+        sql,
+        org,
+        "SELECT current_user AS role, current_setting('app.current_org_id') AS org, current_setting('hnsw.ef_search') AS ef",
+        [],
+        { settings: [["hnsw.ef_search", "123"]] },
+      );
+      expect(rows).toEqual([{ role: APP_ROLE, org, ef: "123" }]);
+      const after = await sql.query<{ org: string }>(
+        "SELECT coalesce(current_setting('app.current_org_id', true), '') AS org",
+      );
+      expect(after.rows[0]?.org ?? "").toBe("");
+      const failed = await queryAsOrg(sql, org, "SELECT 1/0", []).catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(SqlError);
+      expect((failed as SqlError).sqlState).toBe("22012");
     });
 
     it("does not start a transaction whose caller already gave up", async () => {

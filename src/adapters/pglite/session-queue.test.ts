@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import { SqlError } from "../../db/ports.js";
+import { createSessionQueue } from "./session-queue.js";
+
+/** Work that finishes when told to, recording when it started. */
+function gate(log: string[], name: string) {
+  let finish = () => {};
+  const done = new Promise<void>((r) => {
+    finish = r;
+  });
+  return {
+    work: async () => {
+      log.push(name);
+      await done;
+      return name;
+    },
+    finish: () => finish(),
+  };
+}
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+describe("session queue", () => {
+  it("runs one interactive transaction at a time, high before normal before low", async () => {
+    const q = createSessionQueue();
+    const log: string[] = [];
+    const [a, b, c, d] = ["a", "normal", "low", "high"].map((n) => gate(log, n));
+    const runs = [
+      q.run(a!.work),
+      q.run(b!.work),
+      q.run(c!.work, { priority: "low" }),
+      q.run(d!.work, { priority: "high" }),
+    ];
+    await tick();
+    expect(log).toEqual(["a"]);
+    for (const g of [a, d, b, c]) {
+      g!.finish();
+      await tick();
+    }
+    expect(await Promise.all(runs)).toEqual(["a", "normal", "low", "high"]);
+    expect(log).toEqual(["a", "high", "normal", "low"]);
+  });
+
+  it("pipelines one-message work two deep, but never beside an interactive transaction", async () => {
+    const q = createSessionQueue();
+    const log: string[] = [];
+    const [p1, p2, p3, x] = ["p1", "p2", "p3", "x"].map((n) => gate(log, n));
+    q.run(p1!.work, {}, true);
+    q.run(p2!.work, {}, true);
+    q.run(x!.work);
+    q.run(p3!.work, {}, true);
+    await tick();
+    expect(log).toEqual(["p1", "p2"]);
+    p1!.finish();
+    await tick();
+    expect(log).toEqual(["p1", "p2"]); // x waits for the session to be empty
+    p2!.finish();
+    await tick();
+    expect(log).toEqual(["p1", "p2", "x"]);
+    x!.finish();
+    await tick();
+    expect(log).toEqual(["p1", "p2", "x", "p3"]);
+    p3!.finish();
+  });
+
+  it("lets low-priority work go first once it has waited a second", async () => {
+    let now = 0;
+    const q = createSessionQueue(() => now);
+    const log: string[] = [];
+    const [busy, low, normal] = ["busy", "low", "normal"].map((n) => gate(log, n));
+    q.run(busy!.work);
+    q.run(low!.work, { priority: "low" });
+    now = 1000;
+    q.run(normal!.work);
+    busy!.finish();
+    await tick();
+    expect(log).toEqual(["busy", "low"]);
+    low!.finish();
+    normal!.finish();
+  });
+
+  it("drops waiting work whose signal aborts, without running it", async () => {
+    const q = createSessionQueue();
+    const log: string[] = [];
+    const busy = gate(log, "busy");
+    const later = gate(log, "later");
+    q.run(busy.work);
+    const controller = new AbortController();
+    const dropped = q.run(later.work, { signal: controller.signal }).catch((e: unknown) => e);
+    controller.abort();
+    const err = await dropped;
+    expect(err).toBeInstanceOf(SqlError);
+    expect((err as SqlError).sqlState).toBe("57014");
+    busy.finish();
+    await tick();
+    expect(log).toEqual(["busy"]);
+  });
+
+  it("refuses at once work that could not finish before its deadline, and admits it when the queue is short", async () => {
+    let now = 0;
+    const q = createSessionQueue(() => now);
+    // The database thread reports ~10 ms per normal transaction.
+    for (let i = 0; i < 60; i++) q.observe("normal", 10);
+    const log: string[] = [];
+    const gates = Array.from({ length: 4 }, (_, i) => gate(log, `w${i}`));
+    for (const g of gates) q.run(g.work);
+    // Four ahead (one running): ~35 ms before a new one starts, ~45 ms before it ends.
+    const late = await q.run(async () => "late", { deadline: now + 30 }).catch((e: unknown) => e);
+    expect(late).toBeInstanceOf(SqlError);
+    expect((late as SqlError).sqlState).toBe("57014");
+    const inTime = q.run(async () => "in time", { deadline: now + 100 });
+    for (const g of gates) {
+      g.finish();
+      await tick();
+    }
+    expect(await inTime).toBe("in time");
+  });
+});
