@@ -66,6 +66,9 @@ export const ConfigSchema = z.object({
   // Cold searches in flight per process/isolate; past it cold search is shed (L1), past
   // four times as many assemblies the hot set too (L2). 0 = no limit.
   CONTEXT_MAX_IN_FLIGHT: intFrom(0, 100_000).default(8),
+  // Node: retrieval counts are summed in memory and written at most this often (ms);
+  // shutdown writes what is pending. Workers write every second (isolates come and go).
+  USAGE_COUNTS_FLUSH_MS: intFrom(0, 600_000).default(30_000),
   // gRPC over HTTP/2 (h2c) on Node; 0 turns it off.
   GRPC_PORT: intFrom(0, 65535).default(8790),
 });

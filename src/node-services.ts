@@ -173,7 +173,7 @@ export async function createNodeRuntime(
     pepper,
     tokenCache: createTokenCache(config.TOKEN_CACHE_TTL_MS),
     directiveCache: createDirectiveCache(),
-    usage: createUsageRecorder(),
+    usage: createUsageRecorder({ countsIntervalMs: config.USAGE_COUNTS_FLUSH_MS }),
     loadGuard: createLoadGuard(config.CONTEXT_MAX_IN_FLIGHT),
     // A shared store gives every process one count; alone, the in-process limiter is exact.
     rateLimiter: store.shared ? createKvRateLimiter(store.kv) : createMemoryRateLimiter(),

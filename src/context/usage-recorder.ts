@@ -74,46 +74,98 @@ function insertEvents(sql: SqlClient, orgId: string, list: AssemblyEvent[]): Pro
   );
 }
 
+export interface UsageRecorderOptions {
+  /** Events are written at most this often (ms). */
+  eventsIntervalMs?: number;
+  /**
+   * Retrieval counts are summed in memory and written at most this often (ms). Each
+   * write rewrites one memory row per distinct memory, so a longer window turns the
+   * repeats of the hot set and of popular memories into one row write each.
+   */
+  countsIntervalMs?: number;
+  /** Events held before new ones are dropped (and reported). */
+  maxEvents?: number;
+  /** Distinct memories with pending counts before new counts are dropped (and reported). */
+  maxCounted?: number;
+}
+
 /**
- * Buffers what assemblies did and writes it in batches, at most once per `intervalMs`
- * per process or isolate, and never two at once: UPDATEs adding each memory's count
- * and multi-row INSERTs of events, in short transactions (at most 50 memory rows or
- * 100 events each). Bumping counters row by row on every call rewrote
- * dozens of memory rows (and their vector-index entries) per request and was the
- * largest cost under load. Pure state plus a SqlClient passed at flush time, so it
- * is safe at module scope on Workers. A crash loses at most one interval of counts.
+ * Buffers what assemblies did and writes it in batches, never two batches at once:
+ * multi-row INSERTs of events (at most `eventsIntervalMs` apart) and UPDATEs adding
+ * each memory's summed count (at most `countsIntervalMs` apart), in short
+ * transactions (50 memory rows or 100 events) at low priority, so on a single-session
+ * database serving context goes first. Bumping counters row by row on every call
+ * rewrote dozens of memory rows per request and was the largest cost under load.
+ * Pure state plus a SqlClient passed at flush time, so it is safe at module scope on
+ * Workers. A crash loses at most one window of counts and one of events; when the
+ * database cannot keep up, what overflows the buffers is dropped and counted.
  */
 export interface UsageRecorder {
   add(event: AssemblyEvent): void;
   /**
-   * Writes what is buffered when the interval has passed (or `force`); resolves when
-   * written, with how many events were dropped since the last write because the
-   * buffer was full (the database could not keep up).
+   * Writes what is due (everything with `force`); resolves when written, with how
+   * many events and counts were dropped since the last write because the buffers
+   * were full.
    */
   flush(sql: SqlClient, now: number, force?: boolean): Promise<number>;
   pending(): number;
 }
 
-export function createUsageRecorder(intervalMs = 1000, maxBuffered = 5000): UsageRecorder {
+export function createUsageRecorder(options: UsageRecorderOptions = {}): UsageRecorder {
+  const {
+    eventsIntervalMs = 1000,
+    countsIntervalMs = 1000,
+    maxEvents = 5000,
+    maxCounted = 200_000,
+  } = options;
   let events: AssemblyEvent[] = [];
-  let lastFlush = 0;
+  /** org → memory → injections not yet written. */
+  let counts = new Map<string, Map<string, number>>();
+  let counted = 0;
+  let lastEvents = 0;
+  let lastCounts = 0;
   let running: Promise<void> | null = null;
   let dropped = 0;
   return {
     add(event) {
-      if (events.length < maxBuffered) events.push(event);
+      if (events.length < maxEvents) events.push(event);
       else dropped++;
+      let org = counts.get(event.orgId);
+      if (!org) counts.set(event.orgId, (org = new Map()));
+      for (const id of event.injected) {
+        const n = org.get(id);
+        if (n !== undefined) org.set(id, n + 1);
+        else if (counted < maxCounted) {
+          org.set(id, 1);
+          counted++;
+        } else dropped++;
+      }
     },
-    pending: () => events.length,
+    pending: () => events.length + counted,
     async flush(sql, now, force = false) {
       if (running) {
         if (!force) return 0;
         await running.catch(() => undefined);
       }
-      if (events.length === 0 || (!force && now - lastFlush < intervalMs)) return 0;
+      const eventsDue = events.length > 0 && (force || now - lastEvents >= eventsIntervalMs);
+      const countsDue = counted > 0 && (force || now - lastCounts >= countsIntervalMs);
+      if (!eventsDue && !countsDue) return 0;
       const lost = dropped;
       dropped = 0;
-      running = write(sql, now);
+      let batch: AssemblyEvent[] = [];
+      if (eventsDue) {
+        lastEvents = now;
+        batch = events;
+        events = [];
+      }
+      let sums = new Map<string, Map<string, number>>();
+      if (countsDue) {
+        lastCounts = now;
+        sums = counts;
+        counts = new Map();
+        counted = 0;
+      }
+      running = write(sql, batch, sums);
       try {
         await running;
       } finally {
@@ -122,29 +174,35 @@ export function createUsageRecorder(intervalMs = 1000, maxBuffered = 5000): Usag
       return lost;
     },
   };
+}
 
-  async function write(sql: SqlClient, now: number): Promise<void> {
-    lastFlush = now;
-    const batch = events;
-    events = [];
-    const byOrg = new Map<string, AssemblyEvent[]>();
-    for (const e of batch) byOrg.set(e.orgId, [...(byOrg.get(e.orgId) ?? []), e]);
-    for (const [orgId, list] of byOrg) {
-      const counts = new Map<string, number>();
-      for (const e of list) for (const id of e.injected) counts.set(id, (counts.get(id) ?? 0) + 1);
-      // Small transactions: on a single-session database each one holds up the
-      // context reads queued behind it, so none may take long. Ids are sorted so
-      // concurrent flushers on a server lock rows in the same order.
-      const ids = [...counts.keys()].sort();
-      for (let i = 0; i < ids.length; i += UPDATE_CHUNK) {
-        const chunk = ids.slice(i, i + UPDATE_CHUNK);
-        const n = chunk.map((id) => counts.get(id) ?? 0);
-        await addCounts(sql, orgId, chunk, n);
-      }
-      for (let i = 0; i < list.length; i += INSERT_CHUNK) {
-        const chunk = list.slice(i, i + INSERT_CHUNK);
-        await insertEvents(sql, orgId, chunk);
-      }
+async function write(
+  sql: SqlClient,
+  events: AssemblyEvent[],
+  counts: Map<string, Map<string, number>>,
+): Promise<void> {
+  const byOrg = new Map<string, AssemblyEvent[]>();
+  for (const e of events) {
+    const list = byOrg.get(e.orgId);
+    if (list) list.push(e);
+    else byOrg.set(e.orgId, [e]);
+  }
+  for (const [orgId, list] of byOrg) {
+    for (let i = 0; i < list.length; i += INSERT_CHUNK) {
+      await insertEvents(sql, orgId, list.slice(i, i + INSERT_CHUNK));
+    }
+  }
+  for (const [orgId, sums] of counts) {
+    // Ids sorted: concurrent flushers on a server lock rows in the same order.
+    const ids = [...sums.keys()].sort();
+    for (let i = 0; i < ids.length; i += UPDATE_CHUNK) {
+      const chunk = ids.slice(i, i + UPDATE_CHUNK);
+      await addCounts(
+        sql,
+        orgId,
+        chunk,
+        chunk.map((id) => sums.get(id) ?? 0),
+      );
     }
   }
 }

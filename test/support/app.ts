@@ -72,7 +72,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       pepper: config.TOKEN_PEPPER ?? "",
       tokenCache: createTokenCache(config.TOKEN_CACHE_TTL_MS),
       directiveCache: createDirectiveCache(),
-      usage: createUsageRecorder(0),
+      usage: createUsageRecorder({ eventsIntervalMs: 0, countsIntervalMs: 0 }),
       loadGuard: createLoadGuard(config.CONTEXT_MAX_IN_FLIGHT),
       rateLimiter: createMemoryRateLimiter(),
       kv: createMemoryKeyValue(),

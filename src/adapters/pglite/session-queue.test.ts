@@ -96,7 +96,7 @@ describe("session queue", () => {
   });
 
   it("refuses at once work that could not finish before its deadline, and admits it when the queue is short", async () => {
-    let now = 0;
+    const now = 0;
     const q = createSessionQueue(() => now);
     // The database thread reports ~10 ms per normal transaction.
     for (let i = 0; i < 60; i++) q.observe("normal", 10);
