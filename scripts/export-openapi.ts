@@ -5,6 +5,7 @@ import { createApp } from "../src/app.js";
 import { createTokenCache } from "../src/auth/token-cache.js";
 import { unavailableBlobStore } from "../src/blobs/unavailable.js";
 import { createLoadGuard } from "../src/context/load-guard.js";
+import { createHotRowsCache } from "../src/context/retrieve.js";
 import { createUsageRecorder } from "../src/context/usage-recorder.js";
 import type { SqlClient } from "../src/db/ports.js";
 import { createDirectiveCache } from "../src/directives/cache.js";
@@ -30,6 +31,7 @@ const app = createApp(() => ({
   pepper: "",
   tokenCache: createTokenCache(0),
   directiveCache: createDirectiveCache(),
+  hotRows: createHotRowsCache(),
   usage: createUsageRecorder(),
   loadGuard: createLoadGuard(0),
   rateLimiter: createMemoryRateLimiter(),

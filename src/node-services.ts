@@ -14,6 +14,7 @@ import { createUpstashKeyValue } from "./adapters/upstash/key-value.js";
 import { createKvRateLimiter } from "./auth/kv-rate-limiter.js";
 import { createTokenCache } from "./auth/token-cache.js";
 import { createLoadGuard } from "./context/load-guard.js";
+import { createHotRowsCache } from "./context/retrieve.js";
 import { createUsageRecorder } from "./context/usage-recorder.js";
 import type { SqlClient } from "./db/ports.js";
 import { createDirectiveCache } from "./directives/cache.js";
@@ -173,6 +174,7 @@ export async function createNodeRuntime(
     pepper,
     tokenCache: createTokenCache(config.TOKEN_CACHE_TTL_MS),
     directiveCache: createDirectiveCache(),
+    hotRows: createHotRowsCache(),
     usage: createUsageRecorder({ countsIntervalMs: config.USAGE_COUNTS_FLUSH_MS }),
     loadGuard: createLoadGuard(config.CONTEXT_MAX_IN_FLIGHT),
     // A shared store gives every process one count; alone, the in-process limiter is exact.

@@ -3,6 +3,7 @@ import type { RateLimiter } from "./auth/rate-limit.js";
 import type { TokenCache } from "./auth/token-cache.js";
 import type { BlobStore } from "./blobs/ports.js";
 import type { LoadGuard } from "./context/load-guard.js";
+import type { HotRowsCache } from "./context/retrieve.js";
 import type { UsageRecorder } from "./context/usage-recorder.js";
 import type { SqlClient } from "./db/ports.js";
 import type { DirectiveCache } from "./directives/cache.js";
@@ -25,6 +26,8 @@ export interface Services {
   tokenCache: TokenCache;
   /** Active directives, held at most 1 s (a local write drops its entry at once). */
   directiveCache: DirectiveCache;
+  /** Hydrated hot-set rows, reused for up to a second (src/context/retrieve.ts). */
+  hotRows: HotRowsCache;
   /** Buffered retrieval counts and assembly events, written at most once a second. */
   usage: UsageRecorder;
   /** Assemblies in flight; sheds retrieval sources past CONTEXT_MAX_IN_FLIGHT. */

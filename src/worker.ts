@@ -9,6 +9,7 @@ import { createKvRateLimiter } from "./auth/kv-rate-limiter.js";
 import { createTokenCache, type TokenCache } from "./auth/token-cache.js";
 import { unavailableBlobStore } from "./blobs/unavailable.js";
 import { createLoadGuard, type LoadGuard } from "./context/load-guard.js";
+import { createHotRowsCache } from "./context/retrieve.js";
 import { createUsageRecorder } from "./context/usage-recorder.js";
 import type { SqlClient } from "./db/ports.js";
 import { createDirectiveCache } from "./directives/cache.js";
@@ -37,6 +38,7 @@ const configs = new WeakMap<object, Config>();
 const perRequest = new WeakMap<object, Services>();
 let tokenCache: TokenCache | null = null;
 const directiveCache = createDirectiveCache();
+const hotRows = createHotRowsCache();
 const usage = createUsageRecorder();
 let loadGuard: LoadGuard | null = null;
 // Without Upstash, limits and the key-value store are per isolate (pure in-memory state).
@@ -98,6 +100,7 @@ function buildServices(env: WorkerEnv, ctx: BackgroundContext): Services {
     pepper: config.TOKEN_PEPPER ?? "",
     tokenCache,
     directiveCache,
+    hotRows,
     usage,
     loadGuard,
     rateLimiter: upstash ? createKvRateLimiter(upstash) : isolateRateLimiter,

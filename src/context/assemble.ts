@@ -19,7 +19,13 @@ import { DEFAULT_MODEL_WINDOWS, modelInfo } from "./models.js";
 import { packMemories } from "./pack.js";
 import { type AssembleOutput, describeCandidates, recordAssembly } from "./report.js";
 import { type AssembleInput, effectiveWeights, searchText, sessionNonce, validate } from "./request.js";
-import { type Candidate, retrieveCold, retrieveDirective, retrieveHot } from "./retrieve.js";
+import {
+  type Candidate,
+  type HotRowsCache,
+  retrieveCold,
+  retrieveDirective,
+  retrieveHot,
+} from "./retrieve.js";
 import { countTokens, tokenizerReady, warmTokenizers } from "./tokenizer.js";
 import type { UsageRecorder } from "./usage-recorder.js";
 
@@ -36,6 +42,7 @@ export interface AssembleDeps {
   pepper: string;
   config: Config;
   directiveCache: DirectiveCache;
+  hotRows: HotRowsCache;
   usage: UsageRecorder;
   loadGuard: LoadGuard;
   defer(task: Promise<unknown>): void;
@@ -157,14 +164,7 @@ async function assemble(
       ? null
       : shed.skipHot
         ? SHED
-        : source(
-            // Read after the embedder had a turn: a local embedder has answered by then.
-            (budget) =>
-              Promise.resolve().then(() =>
-                retrieveHot(deps, orgId, agentId, HOT_COUNT, () => queryVector, budget),
-              ),
-            retrievalMs,
-          ),
+        : source((budget) => retrieveHot({ ...deps, now }, orgId, agentId, HOT_COUNT, budget), retrievalMs),
     !wantCold ? null : coldSearch(deps, orgId, agentId, vector, retrievalMs),
   ]);
   if (!directive.ok && directive.reason === "error" && isAppError(directive.error)) {

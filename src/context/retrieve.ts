@@ -5,6 +5,7 @@ import { loadDirective } from "../directives/load-directive.js";
 import type { KeyValue } from "../kv/ports.js";
 import { toMillis } from "../lib/clock.js";
 import { notFound } from "../lib/errors.js";
+import { createTtlCache, type TtlCache } from "../lib/ttl-cache.js";
 import { annSettingPairs } from "../memory/ann.js";
 import type { MemoryCategory } from "../memory/categories.js";
 import { readHotSet } from "../memory/hot-set.js";
@@ -78,47 +79,53 @@ export async function retrieveDirective(
   return directive;
 }
 
+/** Hydrated hot-set rows per process, keyed by org, agent and the exact ids read. */
+export type HotRowsCache = TtlCache<Candidate[]>;
+
+/** How long hydrated hot-set rows are reused (a memory edit shows after at most this). */
+export const HOT_ROWS_TTL_MS = 1000;
+
+export const createHotRowsCache = (): HotRowsCache => createTtlCache<Candidate[]>(HOT_ROWS_TTL_MS, 10_000);
+
 /**
  * The hot set's top ids, hydrated from Postgres (active rows of this agent only, so
- * stale ids drop out). Relevance is left to the caller: the query vector may still
- * be on its way (or never come), and the hot set must not wait for it.
+ * stale ids drop out) with their vectors: relevance is computed by the caller once
+ * the query's vector is known, so the hot set never waits for the embedder. The rows
+ * are reused for up to a second while the set's ids stay the same — every call reads
+ * the hot set, and under load those reads would crowd out the searches. A memory
+ * removed from the set (deleted, superseded, merged) changes the ids, so it is never
+ * served from here after its removal; an edit shows within the second.
  */
 export async function retrieveHot(
-  deps: { sql: SqlClient; kv: KeyValue },
+  deps: { sql: SqlClient; kv: KeyValue; hotRows: HotRowsCache; now: number },
   orgId: string,
   agentId: string,
   count: number,
-  vectorNow: () => number[] | null,
   budget?: TransactionOptions,
 ): Promise<Candidate[]> {
   const ids = await readHotSet(deps.kv, orgId, agentId, count);
   if (ids.length === 0) return [];
-  // With the query vector at hand (the usual case), Postgres computes relevance;
-  // otherwise the vectors come back for the caller to score if it arrives later.
-  const q = vectorNow();
-  // In arrival order with the cold searches (normal priority): every call reads the
-  // hot set, so as `high` it would keep the searches from ever running.
+  const key = `${orgId}:${agentId}:${ids.join(",")}`;
+  const cached = deps.hotRows.get(key, deps.now);
+  if (cached) return cached;
+  // In arrival order with the cold searches (normal priority): as `high` a read every
+  // call makes would keep the searches from ever running.
   const { rows } = await queryAsOrg<Record<string, unknown>>(
     deps.sql,
     orgId,
-    `SELECT ${FIELDS}, ${q ? "1 - (m.embedding <=> $4::vector) AS similarity" : "m.embedding::text AS embedding"}
+    `SELECT ${FIELDS}, m.embedding::text AS embedding
        FROM memories m
       WHERE m.org_id = $1 AND m.agent_id = $2 AND m.id = ANY($3::uuid[])
-        AND m.status = 'active' AND m.deleted_at IS NULL`,
-    q ? [orgId, agentId, ids, `[${q.join(",")}]`] : [orgId, agentId, ids],
+        AND m.status = 'active' AND m.deleted_at IS NULL AND m.embedding IS NOT NULL`,
+    [orgId, agentId, ids],
     budget,
   );
   const order = new Map(ids.map((id, i) => [id, i]));
-  return rows
-    .map((r) => ({
-      ...toCandidate(
-        r,
-        "hot",
-        r.similarity === undefined || r.similarity === null ? null : Number(r.similarity),
-      ),
-      embedding: typeof r.embedding === "string" ? (JSON.parse(r.embedding) as number[]) : undefined,
-    }))
+  const hot = rows
+    .map((r) => ({ ...toCandidate(r, "hot", null), embedding: JSON.parse(String(r.embedding)) as number[] }))
     .sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+  deps.hotRows.set(key, hot, deps.now);
+  return hot;
 }
 
 /** Cold search: cosine ANN over the agent's active memories (ADR-0035 settings). */

@@ -51,7 +51,7 @@ describe("usage recorder", () => {
     expect(statements.every((s) => s.priority === "low")).toBe(true);
   });
 
-  it("writes counters in chunks of 50 rows and events in chunks of 100", async () => {
+  it("writes counters in chunks of 25 rows and events in chunks of 100", async () => {
     const { sql, statements } = recordingSql();
     const usage = createUsageRecorder();
     const ids = Array.from({ length: 120 }, (_, i) => `m${String(i).padStart(3, "0")}`);
@@ -59,7 +59,7 @@ describe("usage recorder", () => {
     await usage.flush(sql, 0, true);
     const updates = statements.filter((s) => s.text.includes("UPDATE memories"));
     const inserts = statements.filter((s) => s.text.includes("INSERT INTO assembly_events"));
-    expect(updates.map((u) => (u.params[1] as string[]).length)).toEqual([50, 50, 20]);
+    expect(updates.map((u) => (u.params[1] as string[]).length)).toEqual([25, 25, 25, 25, 20]);
     expect(inserts.map((u) => (JSON.parse(u.params[1] as string) as unknown[]).length)).toEqual([100, 50]);
   });
 

@@ -22,7 +22,7 @@ export interface AssemblyEvent {
 }
 
 /** Memory rows per counter UPDATE, and events per INSERT. */
-const UPDATE_CHUNK = 50;
+const UPDATE_CHUNK = 25;
 const INSERT_CHUNK = 100;
 
 function addCounts(sql: SqlClient, orgId: string, ids: string[], n: number[]): Promise<unknown> {
@@ -93,7 +93,7 @@ export interface UsageRecorderOptions {
  * Buffers what assemblies did and writes it in batches, never two batches at once:
  * multi-row INSERTs of events (at most `eventsIntervalMs` apart) and UPDATEs adding
  * each memory's summed count (at most `countsIntervalMs` apart), in short
- * transactions (50 memory rows or 100 events) at low priority, so on a single-session
+ * transactions (25 memory rows or 100 events) at low priority, so on a single-session
  * database serving context goes first. Bumping counters row by row on every call
  * rewrote dozens of memory rows per request and was the largest cost under load.
  * Pure state plus a SqlClient passed at flush time, so it is safe at module scope on

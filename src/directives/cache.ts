@@ -1,3 +1,5 @@
+import { createTtlCache } from "../lib/ttl-cache.js";
+
 /** The directive the assembler injects: the active version (or none). */
 export interface ActiveDirective {
   versionId: string;
@@ -18,28 +20,11 @@ export interface DirectiveCache {
 }
 
 export function createDirectiveCache(ttlMs = 1000, maxEntries = 10_000): DirectiveCache {
-  const entries = new Map<string, { value: ActiveDirective | null; at: number }>();
+  const cache = createTtlCache<ActiveDirective | null>(ttlMs, maxEntries);
   const key = (o: string, a: string) => `${o}:${a}`;
   return {
-    get(orgId, agentId, now) {
-      const e = entries.get(key(orgId, agentId));
-      if (!e) return undefined;
-      if (now - e.at >= ttlMs) {
-        entries.delete(key(orgId, agentId));
-        return undefined;
-      }
-      return e.value;
-    },
-    set(orgId, agentId, value, now) {
-      if (ttlMs <= 0) return;
-      if (entries.size >= maxEntries) {
-        const oldest = entries.keys().next().value;
-        if (oldest !== undefined) entries.delete(oldest);
-      }
-      entries.set(key(orgId, agentId), { value, at: now });
-    },
-    invalidate(orgId, agentId) {
-      entries.delete(key(orgId, agentId));
-    },
+    get: (orgId, agentId, now) => cache.get(key(orgId, agentId), now),
+    set: (orgId, agentId, value, now) => cache.set(key(orgId, agentId), value, now),
+    invalidate: (orgId, agentId) => cache.delete(key(orgId, agentId)),
   };
 }

@@ -151,20 +151,21 @@ for (let i = 0; i < 300; i++) {
 const annP50 = q(ann, 0.5);
 
 const main = await load([
+  // Open loop first, on a fresh server: arrivals at a fixed rate over up to 50
+  // connections, as a gateway's traffic (its capacity, before any overload backlog).
+  ...RATES.map((rate) => ({
+    name: `rate-${rate}`,
+    transport: "connect" as const,
+    concurrency: 50,
+    rate,
+    seconds: SWEEP_SECONDS,
+  })),
   { name: "connect-50", transport: "connect", concurrency: 50, seconds: SECONDS },
   { name: "grpc-50", transport: "grpc", concurrency: 50, seconds: Math.min(SECONDS, 20) },
   ...[10, 25, 100].map((c) => ({
     name: `sweep-${c}`,
     transport: "connect" as const,
     concurrency: c,
-    seconds: SWEEP_SECONDS,
-  })),
-  // Open loop: arrivals at a fixed rate over up to 50 connections, as a gateway's traffic.
-  ...RATES.map((rate) => ({
-    name: `rate-${rate}`,
-    transport: "connect" as const,
-    concurrency: 50,
-    rate,
     seconds: SWEEP_SECONDS,
   })),
 ]);

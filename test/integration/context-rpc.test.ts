@@ -150,6 +150,47 @@ describe("AssembleContext behaviour", () => {
   });
 });
 
+describe("hot-set rows reused for a second", () => {
+  const hotOnly = (sessionId: string, query = "seat") =>
+    client("connect").assembleContext({
+      agentId: agent,
+      sessionId,
+      query,
+      model: "gpt-4o",
+      options: { skipColdMemories: true },
+    });
+  const remember = async (content: string) => {
+    const res = await t.call("POST", `/v1/agents/${agent}/memories`, {
+      token: org.token,
+      body: { content, category: "preference" },
+    });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { memory: { id: string } }).memory.id;
+  };
+
+  it("never serves a memory after it is deleted, even inside the second", async () => {
+    const id = await remember("The user likes aisle seats on short hops");
+    expect((await hotOnly("hot-1")).assembledContext).toContain("aisle seats");
+    const del = await t.call("DELETE", `/v1/agents/${agent}/memories/${id}`, { token: org.token });
+    expect(del.status).toBe(204);
+    expect((await hotOnly("hot-2")).assembledContext).not.toContain("aisle seats");
+  });
+
+  it("shows an edit once the second has passed", async () => {
+    const id = await remember("The user takes the night train to Vienna");
+    expect((await hotOnly("hot-3", "train to Vienna")).assembledContext).toContain("night train");
+    const edit = await t.call("PATCH", `/v1/agents/${agent}/memories/${id}`, {
+      token: org.token,
+      body: { content: "The user takes the morning train to Vienna" },
+    });
+    expect(edit.status).toBe(200);
+    t.clock.advance(1000);
+    const after = (await hotOnly("hot-4", "train to Vienna")).assembledContext;
+    expect(after).toContain("morning train");
+    expect(after).not.toContain("night train");
+  });
+});
+
 describe("auth and tenancy", () => {
   it("refuses a missing token, a token without the context scope and another org's id", async () => {
     const reader = (await newToken(t, org.token, { preset: "read-only" })).token;

@@ -6,6 +6,7 @@ import { createPgliteSqlClient } from "../../src/adapters/pglite/sql-client.js";
 import { createApp } from "../../src/app.js";
 import { createTokenCache } from "../../src/auth/token-cache.js";
 import { createLoadGuard } from "../../src/context/load-guard.js";
+import { createHotRowsCache } from "../../src/context/retrieve.js";
 import { createUsageRecorder } from "../../src/context/usage-recorder.js";
 import { migrate } from "../../src/db/migrate.js";
 import { loadMigrations } from "../../src/db/migrations-fs.js";
@@ -72,6 +73,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       pepper: config.TOKEN_PEPPER ?? "",
       tokenCache: createTokenCache(config.TOKEN_CACHE_TTL_MS),
       directiveCache: createDirectiveCache(),
+      hotRows: createHotRowsCache(),
       usage: createUsageRecorder({ eventsIntervalMs: 0, countsIntervalMs: 0 }),
       loadGuard: createLoadGuard(config.CONTEXT_MAX_IN_FLIGHT),
       rateLimiter: createMemoryRateLimiter(),

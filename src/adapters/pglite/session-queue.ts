@@ -50,7 +50,9 @@ export function createSessionQueue(now: () => number = () => performance.now()) 
       const lane = nextLane();
       const next = lane && queues[lane][0];
       if (!lane || !next || exclusive || running.size >= PIPELINE_DEPTH) return;
-      if (next.exclusive && running.size > 0) return;
+      // Interactive transactions, and write-back, only start on an idle session: neither
+      // should sit in front of a search that arrives a moment later.
+      if ((next.exclusive || lane === "low") && running.size > 0) return;
       queues[lane].shift();
       running.add(next);
       exclusive = next.exclusive;
