@@ -139,8 +139,12 @@ async function load(
   return JSON.parse(stdout) as Record<string, unknown>[];
 }
 
-// Side by side in one run: one client at a time through Connect, and the bare ANN query.
-const [sequential] = await load([{ name: "sequential", transport: "connect", concurrency: 1, seconds: 10 }]);
+// Side by side in one run: one client at a time through Connect, and the bare ANN query,
+// after a warm-up (JIT, page cache) whose figures are dropped.
+const [, sequential] = await load([
+  { name: "warm-up", transport: "connect", concurrency: 1, seconds: 5 },
+  { name: "sequential", transport: "connect", concurrency: 1, seconds: 10 },
+]);
 const ann: number[] = [];
 for (let i = 0; i < 300; i++) {
   const v = localEmbed(sentence(10_000_000 + i));
