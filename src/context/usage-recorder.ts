@@ -131,7 +131,10 @@ export function createUsageRecorder(options: UsageRecorderOptions = {}): UsageRe
       if (events.length < maxEvents) events.push(event);
       else dropped++;
       let org = counts.get(event.orgId);
-      if (!org) counts.set(event.orgId, (org = new Map()));
+      if (!org) {
+        org = new Map();
+        counts.set(event.orgId, org);
+      }
       for (const id of event.injected) {
         const n = org.get(id);
         if (n !== undefined) org.set(id, n + 1);
