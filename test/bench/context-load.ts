@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { serve } from "@hono/node-server";
 import { createApp } from "../../src/app.js";
@@ -117,8 +118,25 @@ const grpc = await startGrpcServer(services, 0, "127.0.0.1");
 const q = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
 
-/** Runs load phases in a client process. */
-async function load(
+/**
+ * Runs load phases in a client process, each with the server's event-loop delay
+ * recorded: it tells time queued in the server's HTTP thread from time lost in the
+ * client or the OS scheduler.
+ */
+async function load(phases: Parameters<typeof loadOnce>[0]) {
+  const out: Record<string, unknown>[] = [];
+  for (const phase of phases) {
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    delay.enable();
+    const [r] = await loadOnce([phase]);
+    delay.disable();
+    const ms = (p: number) => Number((delay.percentile(p) / 1e6).toFixed(1));
+    out.push({ ...r, server_event_loop_delay_ms: { p50: ms(50), p99: ms(99), max: ms(100) } });
+  }
+  return out;
+}
+
+async function loadOnce(
   phases: {
     name: string;
     transport: "connect" | "grpc";
