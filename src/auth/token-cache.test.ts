@@ -27,7 +27,7 @@ describe("token cache", () => {
     const off = createTokenCache(0);
     off.set("a", rec("a"), 0);
     expect(off.get("a", 0)).toBeUndefined();
-    const small = createTokenCache(1000, 2);
+    const small = createTokenCache(1000, { maxEntries: 2 });
     small.set("a", rec("a"), 0);
     small.set("b", rec("b"), 0);
     small.set("c", rec("c"), 0);
@@ -40,5 +40,44 @@ describe("token cache", () => {
     cache.set("a", rec("a"), 0);
     cache.delete("a");
     expect(cache.get("a", 1)).toBeUndefined();
+  });
+
+  it("shares one load among callers that miss together when coalescing, and not otherwise", async () => {
+    for (const coalesce of [true, false]) {
+      const cache = createTokenCache(1000, { coalesce });
+      let loads = 0;
+      const loader = async () => {
+        loads++;
+        await new Promise((r) => setTimeout(r, 5));
+        return rec("a");
+      };
+      const got = await Promise.all(Array.from({ length: 10 }, () => cache.load("a", 0, loader)));
+      expect(got.every((r) => r?.id === "a")).toBe(true);
+      expect(loads).toBe(coalesce ? 1 : 10);
+      expect(cache.get("a", 1)?.id).toBe("a");
+    }
+  });
+
+  it("does not keep a load that was in flight when the token was revoked", async () => {
+    const cache = createTokenCache(1000, { coalesce: true });
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const loading = cache.load("a", 0, async () => {
+      await gate;
+      return rec("a");
+    });
+    cache.delete("a");
+    release();
+    await loading;
+    expect(cache.get("a", 1)).toBeUndefined();
+  });
+
+  it("does not cache an unknown token, and lets the next caller retry after a failed load", async () => {
+    const cache = createTokenCache(1000, { coalesce: true });
+    expect(await cache.load("x", 0, async () => null)).toBeNull();
+    await expect(cache.load("y", 0, () => Promise.reject(new Error("db down")))).rejects.toThrow("db down");
+    expect((await cache.load("y", 0, async () => rec("y")))?.id).toBe("y");
   });
 });

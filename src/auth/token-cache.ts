@@ -1,3 +1,5 @@
+import { createTtlCache } from "../lib/ttl-cache.js";
+
 /** What authentication needs of a token row; cached for at most TOKEN_CACHE_TTL_MS. */
 export interface TokenRecord {
   id: string;
@@ -17,35 +19,32 @@ export interface TokenRecord {
 export interface TokenCache {
   get(id: string, now: number): TokenRecord | undefined;
   set(id: string, record: TokenRecord, now: number): void;
+  /** Drops the entry (and, when coalescing, the load in flight: its result is not kept). */
   delete(id: string): void;
+  /**
+   * The cached record, else `loader`'s (cached when found). With `coalesce`, callers
+   * that miss while a load for the same token is in flight share it: when the entry
+   * expires under load, one lookup runs instead of one per request in flight.
+   */
+  load(id: string, now: number, loader: () => Promise<TokenRecord | null>): Promise<TokenRecord | null>;
 }
 
 /**
  * A bounded TTL cache. The TTL is what bounds revocation latency across isolates or
  * processes; within one Node process revocation also deletes the entry at once.
+ * `coalesce` is for a long-lived process (Node); an isolate keeps it off, since a load
+ * shared across requests would tie one request's answer to another's I/O.
  */
-export function createTokenCache(ttlMs: number, maxEntries = 10_000): TokenCache {
-  const entries = new Map<string, { record: TokenRecord; at: number }>();
+export function createTokenCache(
+  ttlMs: number,
+  options: { maxEntries?: number; coalesce?: boolean } = {},
+): TokenCache {
+  const cache = createTtlCache<TokenRecord | null>(ttlMs, options.maxEntries ?? 10_000, options);
   return {
-    get(id, now) {
-      const e = entries.get(id);
-      if (!e) return undefined;
-      if (now - e.at >= ttlMs) {
-        entries.delete(id);
-        return undefined;
-      }
-      return e.record;
-    },
-    set(id, record, now) {
-      if (ttlMs <= 0) return;
-      if (entries.size >= maxEntries) {
-        const oldest = entries.keys().next().value;
-        if (oldest !== undefined) entries.delete(oldest);
-      }
-      entries.set(id, { record, at: now });
-    },
-    delete(id) {
-      entries.delete(id);
-    },
+    get: (id, now) => cache.get(id, now) ?? undefined,
+    set: (id, record, now) => cache.set(id, record, now),
+    delete: (id) => cache.delete(id),
+    // An unknown token is not cached: it may be created a moment later.
+    load: (id, now, loader) => cache.load(id, now, loader, (record) => record !== null),
   };
 }

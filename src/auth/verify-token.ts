@@ -66,13 +66,8 @@ export async function verifyToken(deps: VerifyTokenDeps, plaintext: string): Pro
   const parsed = parseToken(plaintext);
   if (!parsed) throw invalid();
   const now = deps.clock.now();
-  let record = deps.cache.get(parsed.id, now);
-  if (!record) {
-    const loaded = await loadRecord(deps.sql, parsed.id);
-    if (!loaded) throw invalid();
-    record = loaded;
-    deps.cache.set(parsed.id, record, now);
-  }
+  const record = await deps.cache.load(parsed.id, now, () => loadRecord(deps.sql, parsed.id));
+  if (!record) throw invalid();
   const hash = await hashTokenSecret(deps.pepper, parsed.id, parsed.secret);
   if (!timingSafeEqual(hash, record.secretHash) || record.kind !== parsed.kind) throw invalid();
   if (record.revokedAt !== null) throw new AppError("UNAUTHENTICATED", "token revoked");

@@ -58,25 +58,22 @@ export async function retrieveDirective(
   versionId: string | undefined,
   budget?: TransactionOptions,
 ): Promise<ActiveDirective | null> {
-  if (!versionId) {
-    const cached = deps.directiveCache.get(orgId, agentId, deps.now);
-    if (cached !== undefined) return cached;
-  }
-  const directive = await withOrg(
-    deps.sql,
-    orgId,
-    async (tx) => {
-      const agent = await tx.query(
-        "SELECT 1 FROM agents WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL",
-        [orgId, agentId],
-      );
-      if (agent.rows.length === 0) throw notFound("agent");
-      return loadDirective(tx, orgId, agentId, versionId);
-    },
-    { ...budget, priority: "high" },
-  );
-  if (!versionId) deps.directiveCache.set(orgId, agentId, directive, deps.now);
-  return directive;
+  // A pinned version bypasses the cache; the active one is read once per TTL.
+  const read = () =>
+    withOrg(
+      deps.sql,
+      orgId,
+      async (tx) => {
+        const agent = await tx.query(
+          "SELECT 1 FROM agents WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL",
+          [orgId, agentId],
+        );
+        if (agent.rows.length === 0) throw notFound("agent");
+        return loadDirective(tx, orgId, agentId, versionId);
+      },
+      { ...budget, priority: "high" },
+    );
+  return versionId ? read() : deps.directiveCache.load(orgId, agentId, deps.now, read);
 }
 
 /** Hydrated hot-set rows per process, keyed by org, agent and the exact ids read. */

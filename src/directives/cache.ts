@@ -17,14 +17,25 @@ export interface DirectiveCache {
   get(orgId: string, agentId: string, now: number): ActiveDirective | null | undefined;
   set(orgId: string, agentId: string, value: ActiveDirective | null, now: number): void;
   invalidate(orgId: string, agentId: string): void;
+  /** The cached directive, else `loader`'s, cached; shared by concurrent misses with `coalesce` (Node). */
+  load(
+    orgId: string,
+    agentId: string,
+    now: number,
+    loader: () => Promise<ActiveDirective | null>,
+  ): Promise<ActiveDirective | null>;
 }
 
-export function createDirectiveCache(ttlMs = 1000, maxEntries = 10_000): DirectiveCache {
-  const cache = createTtlCache<ActiveDirective | null>(ttlMs, maxEntries);
+export function createDirectiveCache(
+  ttlMs = 1000,
+  options: { maxEntries?: number; coalesce?: boolean } = {},
+): DirectiveCache {
+  const cache = createTtlCache<ActiveDirective | null>(ttlMs, options.maxEntries ?? 10_000, options);
   const key = (o: string, a: string) => `${o}:${a}`;
   return {
     get: (orgId, agentId, now) => cache.get(key(orgId, agentId), now),
     set: (orgId, agentId, value, now) => cache.set(key(orgId, agentId), value, now),
     invalidate: (orgId, agentId) => cache.delete(key(orgId, agentId)),
+    load: (orgId, agentId, now, loader) => cache.load(key(orgId, agentId), now, loader),
   };
 }

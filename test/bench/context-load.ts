@@ -136,6 +136,31 @@ async function load(phases: Parameters<typeof loadOnce>[0]) {
   return out;
 }
 
+/** 50 connections from wrk for `seconds`, with the server's event-loop delay; null without wrk. */
+async function wrkPhase(seconds: number): Promise<Record<string, unknown> | null> {
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  try {
+    const { stdout } = await promisify(execFile)(
+      "wrk",
+      ["-t1", "-c50", `-d${seconds}s`, "--timeout", "10s", "-s", "test/bench/context-wrk.lua", http.url],
+      { env: { ...process.env, ENGRAM_TOKEN: token, ENGRAM_AGENT: agentId } },
+    );
+    const line = stdout.trim().split("\n").at(-1) ?? "{}";
+    const ms = (p: number) => Number((delay.percentile(p) / 1e6).toFixed(1));
+    return {
+      name: "wrk-50",
+      ...(JSON.parse(line) as Record<string, unknown>),
+      server_event_loop_delay_ms: { p50: ms(50), p99: ms(99), max: ms(100) },
+    };
+  } catch (err) {
+    process.stderr.write(`wrk phase skipped: ${err instanceof Error ? err.message : String(err)}\n`);
+    return null;
+  } finally {
+    delay.disable();
+  }
+}
+
 async function loadOnce(
   phases: {
     name: string;
@@ -192,6 +217,9 @@ const main = await load([
   })),
 ]);
 
+// The same closed loop from wrk (C) when it is installed: how much of the tail is the client's.
+const wrk = await wrkPhase(SECONDS);
+
 const result = {
   n: N,
   seed_s: Number(seedS.toFixed(1)),
@@ -200,6 +228,7 @@ const result = {
   sequential,
   overhead_ratio: Number((Number(sequential?.p50_ms) / annP50).toFixed(2)),
   phases: main,
+  wrk,
   at: new Date().toISOString(),
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyToken } from "../../src/auth/verify-token.js";
 import { assembleContext } from "../../src/context/assemble.js";
 import { createLoadGuard } from "../../src/context/load-guard.js";
+import { createDirectiveCache } from "../../src/directives/cache.js";
 import type { TestApp } from "../support/app.js";
 import { assembleRequest } from "../support/assemble.js";
 import { type ContextFixture, startContextFixture } from "../support/context-fixture.js";
@@ -76,7 +77,7 @@ describe("degradation", () => {
     const sql = { ...t.services.sql, query: down, exec: down, transaction: down };
     const url = await serveWith({
       sql,
-      directiveCache: { get: () => undefined, set: () => {}, invalidate: () => {} },
+      directiveCache: createDirectiveCache(0), // caches nothing: the directive must be read
     });
     // Authentication itself needs the database unless the token is cached: warm the cache first.
     await client("connect", gateway, http.url).assembleContext({
