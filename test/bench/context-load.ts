@@ -184,7 +184,8 @@ async function loadOnce(
 
 // Side by side in one run: one client at a time through Connect, and the bare ANN query,
 // after a warm-up (JIT, page cache) whose figures are dropped.
-const [, sequential] = await load([
+// Both in one client process, so the client's own warm-up counts too.
+const [, sequential] = await loadOnce([
   { name: "warm-up", transport: "connect", concurrency: 1, seconds: 5 },
   { name: "sequential", transport: "connect", concurrency: 1, seconds: 10 },
 ]);
