@@ -11,7 +11,7 @@ import type { MemoryCategory } from "../memory/categories.js";
 import { rankMemories } from "../memory/scoring.js";
 import { cosine } from "../memory/vectors.js";
 import { computeBudget, messagesTokens } from "./budget.js";
-import { contentTokens } from "./content-tokens.js";
+import { contentTokens, directiveTokens } from "./content-tokens.js";
 import { type Outcome, within } from "./deadline.js";
 import { formatContext, memoryLine, sectionTags } from "./format.js";
 import type { LoadGuard } from "./load-guard.js";
@@ -194,12 +194,15 @@ async function assemble(
   else if (memorySources.length > 0 && workingSources.length === 0) level = 2;
   else if (workingSources.length < memorySources.length) level = 1;
 
-  const directiveText = directive.ok ? (directive.value?.content ?? null) : null;
-  const directiveTokens = directiveText ? countTokens(directiveText, model.encoding) : 0;
+  const active = directive.ok ? directive.value : null;
+  const directiveText = active?.content ?? null;
+  const directiveTokenCount = active
+    ? directiveTokens(active.versionId, active.content, model.encoding, exactTokens)
+    : 0;
   const budget = computeBudget({
     window: model.window,
     messageTokens: historyTokens,
-    directiveTokens,
+    directiveTokens: directiveTokenCount,
     availableTokens: input.availableTokens,
   });
 
@@ -271,7 +274,7 @@ async function assemble(
     tokensUsed,
     memoriesIncluded: included.length,
     memoriesUsed,
-    directiveTokens,
+    directiveTokens: directiveTokenCount,
     historyTokens,
     memoryTokens: level === 3 ? 0 : packed.tokensUsed,
     metrics: {
