@@ -16,28 +16,26 @@ const rec = (id: string): TokenRecord => ({
 });
 
 describe("token cache", () => {
-  it("forgets an entry once the TTL has passed", () => {
+  it("forgets an entry once the TTL has passed", async () => {
     const cache = createTokenCache(1000);
-    cache.set("a", rec("a"), 0);
+    await cache.load("a", 0, async () => rec("a"));
     expect(cache.get("a", 999)?.id).toBe("a");
     expect(cache.get("a", 1000)).toBeUndefined();
   });
 
-  it("caches nothing with a zero TTL and evicts the oldest when full", () => {
+  it("caches nothing with a zero TTL and evicts the oldest when full", async () => {
     const off = createTokenCache(0);
-    off.set("a", rec("a"), 0);
+    await off.load("a", 0, async () => rec("a"));
     expect(off.get("a", 0)).toBeUndefined();
     const small = createTokenCache(1000, { maxEntries: 2 });
-    small.set("a", rec("a"), 0);
-    small.set("b", rec("b"), 0);
-    small.set("c", rec("c"), 0);
+    for (const id of ["a", "b", "c"]) await small.load(id, 0, async () => rec(id));
     expect(small.get("a", 1)).toBeUndefined();
     expect(small.get("c", 1)?.id).toBe("c");
   });
 
-  it("drops an entry on delete", () => {
+  it("drops an entry on delete", async () => {
     const cache = createTokenCache(1000);
-    cache.set("a", rec("a"), 0);
+    await cache.load("a", 0, async () => rec("a"));
     cache.delete("a");
     expect(cache.get("a", 1)).toBeUndefined();
   });

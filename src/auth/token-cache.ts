@@ -18,7 +18,6 @@ export interface TokenRecord {
 /** A pure in-process cache (safe at module scope on Workers: it holds no I/O handle). */
 export interface TokenCache {
   get(id: string, now: number): TokenRecord | undefined;
-  set(id: string, record: TokenRecord, now: number): void;
   /** Drops the entry (and, when coalescing, the load in flight: its result is not kept). */
   delete(id: string): void;
   /**
@@ -42,7 +41,6 @@ export function createTokenCache(
   const cache = createTtlCache<TokenRecord | null>(ttlMs, options.maxEntries ?? 10_000, options);
   return {
     get: (id, now) => cache.get(id, now) ?? undefined,
-    set: (id, record, now) => cache.set(id, record, now),
     delete: (id) => cache.delete(id),
     // An unknown token is not cached: it may be created a moment later.
     load: (id, now, loader) => cache.load(id, now, loader, (record) => record !== null),

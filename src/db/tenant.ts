@@ -6,6 +6,31 @@ import { setConfigStatement } from "./settings.js";
 /** The database role the application runs as; subject to row-level security. */
 export const APP_ROLE = "engram_app";
 
+type Settings = readonly (readonly [string, string])[];
+
+/** `fn` in a transaction whose first statement sets `settings` (transaction-local). */
+function withSettings<T>(
+  sql: SqlClient,
+  settings: Settings,
+  fn: (tx: SqlExecutor) => Promise<T>,
+  options?: TransactionOptions,
+): Promise<T> {
+  const prologue = setConfigStatement(settings);
+  return sql.transaction(async (tx) => {
+    await tx.query(prologue.text, prologue.params);
+    return fn(tx);
+  }, options);
+}
+
+/** The settings every tenant-scoped statement runs under. */
+function orgScope(orgId: string): Settings {
+  if (!isUuid(orgId)) throw new AppError("INTERNAL", "tenant scope missing");
+  return [
+    ["role", APP_ROLE],
+    ["app.current_org_id", orgId],
+  ];
+}
+
 /**
  * Runs `fn` in a transaction as the application role with `app.current_org_id` set
  * (transaction-local, safe on pooled connections). Every tenant table's policy reads
@@ -18,14 +43,7 @@ export function withOrg<T>(
   fn: (tx: SqlExecutor) => Promise<T>,
   options?: TransactionOptions,
 ): Promise<T> {
-  if (!isUuid(orgId)) throw new AppError("INTERNAL", "tenant scope missing");
-  return sql.transaction(async (tx) => {
-    await tx.query("SELECT set_config('role', $1, true), set_config('app.current_org_id', $2, true)", [
-      APP_ROLE,
-      orgId,
-    ]);
-    return fn(tx);
-  }, options);
+  return withSettings(sql, orgScope(orgId), fn, options);
 }
 
 /**
@@ -39,17 +57,12 @@ export function queryAsOrg<T = Row>(
   orgId: string,
   text: string,
   params: readonly unknown[],
-  options: TransactionOptions & { settings?: readonly (readonly [string, string])[] } = {},
+  options: TransactionOptions & { settings?: Settings } = {},
 ): Promise<QueryResult<T>> {
-  if (!isUuid(orgId)) throw new AppError("INTERNAL", "tenant scope missing");
   const { settings = [], ...txOptions } = options;
-  const all: (readonly [string, string])[] = [["role", APP_ROLE], ["app.current_org_id", orgId], ...settings];
+  const all = [...orgScope(orgId), ...settings];
   if (sql.queryWithSettings) return sql.queryWithSettings<T>(all, text, params, txOptions);
-  const prologue = setConfigStatement(all);
-  return sql.transaction(async (tx) => {
-    await tx.query(prologue.text, prologue.params);
-    return tx.query<T>(text, params);
-  }, txOptions);
+  return withSettings(sql, all, (tx) => tx.query<T>(text, params), txOptions);
 }
 
 /**
@@ -64,11 +77,9 @@ export function withTokenLookup<T>(
   options?: TransactionOptions,
 ): Promise<T> {
   if (!isUuid(tokenId)) throw new AppError("UNAUTHENTICATED", "invalid token");
-  return sql.transaction(async (tx) => {
-    await tx.query("SELECT set_config('role', $1, true), set_config('app.token_lookup_id', $2, true)", [
-      APP_ROLE,
-      tokenId,
-    ]);
-    return fn(tx);
-  }, options);
+  const settings: Settings = [
+    ["role", APP_ROLE],
+    ["app.token_lookup_id", tokenId],
+  ];
+  return withSettings(sql, settings, fn, options);
 }

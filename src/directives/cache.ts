@@ -14,8 +14,6 @@ export interface ActiveDirective {
  * version; a write in this process drops its entry at once. Pure state, no I/O.
  */
 export interface DirectiveCache {
-  get(orgId: string, agentId: string, now: number): ActiveDirective | null | undefined;
-  set(orgId: string, agentId: string, value: ActiveDirective | null, now: number): void;
   invalidate(orgId: string, agentId: string): void;
   /** The cached directive, else `loader`'s, cached; shared by concurrent misses with `coalesce` (Node). */
   load(
@@ -33,8 +31,6 @@ export function createDirectiveCache(
   const cache = createTtlCache<ActiveDirective | null>(ttlMs, options.maxEntries ?? 10_000, options);
   const key = (o: string, a: string) => `${o}:${a}`;
   return {
-    get: (orgId, agentId, now) => cache.get(key(orgId, agentId), now),
-    set: (orgId, agentId, value, now) => cache.set(key(orgId, agentId), value, now),
     invalidate: (orgId, agentId) => cache.delete(key(orgId, agentId)),
     load: (orgId, agentId, now, loader) => cache.load(key(orgId, agentId), now, loader),
   };

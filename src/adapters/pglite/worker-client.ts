@@ -108,10 +108,10 @@ export async function createPgliteWorkerClient(init: HostInit): Promise<SqlClien
       params: readonly unknown[],
       options?: TransactionOptions,
     ): Promise<QueryResult<T>> {
-      const op = { op: "scoped" as const, settings: settings.map(([k, v]) => [k, v] as [string, string]) };
-      return session.run(() => call({ ...op, text, params: [...params] }), options) as Promise<
-        QueryResult<T>
-      >;
+      // One message: pipelined, and timed on the database thread for its lane.
+      const lane = options?.priority ?? "normal";
+      const work = () => call({ op: "scoped", settings, text, params }, lane);
+      return session.run(work, options, true) as Promise<QueryResult<T>>;
     },
     transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T> {
       return session.run(async () => {

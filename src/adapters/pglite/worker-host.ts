@@ -101,7 +101,7 @@ async function handle(db: PGlite, msg: HostRequest): Promise<void> {
           // Timed from when the session is ours, not from when the message arrived.
           const since = performance.now();
           await tx.query(prologue.text, prologue.params);
-          const r = await tx.query(msg.text, msg.params);
+          const r = await tx.query(msg.text, [...msg.params]);
           return {
             value: { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length },
             ms: performance.now() - since,

@@ -11,7 +11,13 @@ export type HostRequest =
   | { id: number; op: "query"; text: string; params: unknown[]; tx?: number }
   | { id: number; op: "exec"; script: string; tx?: number }
   /** One statement in its own transaction after set_config for each setting: one round trip. */
-  | { id: number; op: "scoped"; settings: [string, string][]; text: string; params: unknown[] }
+  | {
+      id: number;
+      op: "scoped";
+      settings: readonly (readonly [string, string])[];
+      text: string;
+      params: readonly unknown[];
+    }
   | { id: number; op: "begin" }
   | { id: number; op: "end"; tx: number; commit: boolean }
   | { id: number; op: "close" };
