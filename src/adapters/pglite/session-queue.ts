@@ -31,7 +31,6 @@ const PIPELINE_DEPTH = 2;
 export function createSessionQueue(now: () => number = () => performance.now()) {
   const queues: Record<Lane, Waiting[]> = { high: [], normal: [], low: [] };
   const running = new Set<Waiting>();
-  let exclusive = false;
   // Recent mean time a transaction of each lane holds the session: searches, cheap
   // reads and write-back batches differ several-fold.
   const meanMs: Record<Lane, number> = { high: 1, normal: 1, low: 1 };
@@ -49,19 +48,19 @@ export function createSessionQueue(now: () => number = () => performance.now()) 
     for (;;) {
       const lane = nextLane();
       const next = lane && queues[lane][0];
-      if (!lane || !next || exclusive || running.size >= PIPELINE_DEPTH) return;
-      // Interactive transactions, and write-back, only start on an idle session: neither
-      // should sit in front of a search that arrives a moment later.
-      if ((next.exclusive || lane === "low") && running.size > 0) return;
+      if (!lane || !next || running.size >= PIPELINE_DEPTH) return;
+      // Interactive transactions run alone; write-back only starts on an idle session,
+      // so it never sits in front of a search that arrives a moment later.
+      if (running.size > 0 && (next.exclusive || lane === "low" || [...running].some((w) => w.exclusive))) {
+        return;
+      }
       queues[lane].shift();
       running.add(next);
-      exclusive = next.exclusive;
       const t0 = now();
       next.start().finally(() => {
         // Pipelined work is timed on the database thread (`observe`); this would count the queue too.
         if (next.exclusive) observe(lane, now() - t0);
         running.delete(next);
-        exclusive = false;
         pump();
       });
     }
@@ -72,11 +71,10 @@ export function createSessionQueue(now: () => number = () => performance.now()) 
     for (const w of running) ms += meanMs[w.lane] / 2;
     ms += queues.high.length * meanMs.high;
     if (lane !== "high") ms += queues.normal.length * meanMs.normal;
+    if (lane === "low") return ms + queues.low.length * meanMs.low;
     // A write-back batch that has waited its limit goes next, whatever the lane.
     const low = queues.low[0];
-    if (lane === "low" || (low && now() - low.since >= LOW_MAX_WAIT_MS)) ms += meanMs.low;
-    if (lane === "low") ms += (queues.low.length - 1) * meanMs.low;
-    return ms;
+    return low && now() - low.since >= LOW_MAX_WAIT_MS ? ms + meanMs.low : ms;
   };
   return {
     run<T>(work: () => Promise<T>, options: TransactionOptions = {}, pipelined = false): Promise<T> {
