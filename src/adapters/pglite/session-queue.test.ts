@@ -40,28 +40,6 @@ describe("session queue", () => {
     expect(log).toEqual(["a", "high", "normal", "low"]);
   });
 
-  it("pipelines one-message work two deep, but never beside an interactive transaction", async () => {
-    const q = createSessionQueue();
-    const log: string[] = [];
-    const [p1, p2, p3, x] = ["p1", "p2", "p3", "x"].map((n) => gate(log, n));
-    q.run(p1!.work, {}, true);
-    q.run(p2!.work, {}, true);
-    q.run(x!.work);
-    q.run(p3!.work, {}, true);
-    await tick();
-    expect(log).toEqual(["p1", "p2"]);
-    p1!.finish();
-    await tick();
-    expect(log).toEqual(["p1", "p2"]); // x waits for the session to be empty
-    p2!.finish();
-    await tick();
-    expect(log).toEqual(["p1", "p2", "x"]);
-    x!.finish();
-    await tick();
-    expect(log).toEqual(["p1", "p2", "x", "p3"]);
-    p3!.finish();
-  });
-
   it("lets low-priority work go first once it has waited a second", async () => {
     let now = 0;
     const q = createSessionQueue(() => now);

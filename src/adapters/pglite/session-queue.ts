@@ -7,68 +7,51 @@ interface Waiting {
   cancel(): void;
   since: number;
   lane: Lane;
-  /** An interactive transaction holds the session across messages; one-message work can be pipelined. */
-  exclusive: boolean;
 }
 
 /** Low-priority work that has waited this long goes first, so it always progresses. */
 const LOW_MAX_WAIT_MS = 1000;
-/**
- * One-message work sent ahead to the database thread, so its session does not sit
- * idle while this thread is busy before it reads a reply and sends the next.
- */
-const PIPELINE_DEPTH = 2;
 
 /**
- * The one database session's queue, kept on this thread: work is sent only when the
- * session can take it, `high` before `normal` before `low` (unless the low one has
- * waited LOW_MAX_WAIT_MS). Work whose caller has given up is dropped without reaching
- * the database, and work with a deadline it could not make — by the recent mean time
- * per transaction times the work ahead of it — is refused at once: under overload a
- * FIFO queue would otherwise make every caller wait out its whole deadline and serve
- * none of them.
+ * The one database session's queue, kept on this thread: one transaction at a time
+ * is sent, `high` before `normal` before `low` (unless the low one has waited
+ * LOW_MAX_WAIT_MS). Work whose caller has given up is dropped without reaching the
+ * database, and work with a deadline it could not make — by the recent mean time per
+ * transaction of each lane, times the work ahead of it — is refused at once: under
+ * overload a FIFO queue would otherwise make every caller wait out its whole deadline
+ * and serve none of them.
  */
 export function createSessionQueue(now: () => number = () => performance.now()) {
   const queues: Record<Lane, Waiting[]> = { high: [], normal: [], low: [] };
-  const running = new Set<Waiting>();
-  // Recent mean time a transaction of each lane holds the session: searches, cheap
-  // reads and write-back batches differ several-fold.
+  let running: Waiting | null = null;
+  // Recent mean time a transaction of each lane holds the session, from send to
+  // reply: searches, cheap reads and write-back batches differ several-fold.
   const meanMs: Record<Lane, number> = { high: 1, normal: 1, low: 1 };
   const observe = (lane: Lane, ms: number) => {
     // Outliers (a cold page cache, a checkpoint) are clipped: one slow transaction
     // must not make the queue refuse everything, which would leave it no samples.
     meanMs[lane] += 0.1 * (Math.min(ms, 4 * meanMs[lane] + 1) - meanMs[lane]);
   };
-  const nextLane = (): Lane | null => {
-    const low = queues.low[0];
-    if (low && now() - low.since >= LOW_MAX_WAIT_MS) return "low";
-    return (["high", "normal", "low"] as const).find((l) => queues[l].length > 0) ?? null;
-  };
   const pump = () => {
-    for (;;) {
-      const lane = nextLane();
-      const next = lane && queues[lane][0];
-      if (!lane || !next || running.size >= PIPELINE_DEPTH) return;
-      // Interactive transactions run alone; write-back only starts on an idle session,
-      // so it never sits in front of a search that arrives a moment later.
-      if (running.size > 0 && (next.exclusive || lane === "low" || [...running].some((w) => w.exclusive))) {
-        return;
-      }
-      queues[lane].shift();
-      running.add(next);
-      const t0 = now();
-      next.start().finally(() => {
-        // Pipelined work is timed on the database thread (`observe`); this would count the queue too.
-        if (next.exclusive) observe(lane, now() - t0);
-        running.delete(next);
-        pump();
-      });
-    }
+    if (running) return;
+    const low = queues.low[0];
+    const lane: Lane | undefined =
+      low && now() - low.since >= LOW_MAX_WAIT_MS
+        ? "low"
+        : (["high", "normal", "low"] as const).find((l) => queues[l].length > 0);
+    const next = lane && queues[lane].shift();
+    if (!next) return;
+    running = next;
+    const t0 = now();
+    next.start().finally(() => {
+      observe(next.lane, now() - t0);
+      running = null;
+      pump();
+    });
   };
-  /** Expected time before work joining `lane` now would start (work in flight counts half). */
+  /** Expected time before work joining `lane` now would start (the running one counts half). */
   const waitMs = (lane: Lane) => {
-    let ms = 0;
-    for (const w of running) ms += meanMs[w.lane] / 2;
+    let ms = running ? meanMs[running.lane] / 2 : 0;
     ms += queues.high.length * meanMs.high;
     if (lane !== "high") ms += queues.normal.length * meanMs.normal;
     if (lane === "low") return ms + queues.low.length * meanMs.low;
@@ -77,7 +60,7 @@ export function createSessionQueue(now: () => number = () => performance.now()) 
     return low && now() - low.since >= LOW_MAX_WAIT_MS ? ms + meanMs.low : ms;
   };
   return {
-    run<T>(work: () => Promise<T>, options: TransactionOptions = {}, pipelined = false): Promise<T> {
+    run<T>(work: () => Promise<T>, options: TransactionOptions = {}): Promise<T> {
       const { signal, deadline, priority = "normal" } = options;
       if (signal?.aborted) return Promise.reject(canceledBeforeStart());
       if (deadline !== undefined && now() + waitMs(priority) + meanMs[priority] > deadline) {
@@ -88,7 +71,6 @@ export function createSessionQueue(now: () => number = () => performance.now()) 
         const waiting: Waiting = {
           since: now(),
           lane: priority,
-          exclusive: !pipelined,
           start: () => {
             signal?.removeEventListener("abort", waiting.cancel);
             return work().then(resolve, reject);
@@ -104,7 +86,7 @@ export function createSessionQueue(now: () => number = () => performance.now()) 
         pump();
       });
     },
-    /** Time one piece of pipelined work held the session, as the database thread measured it. */
+    /** Feeds a transaction's time into its lane's mean (exposed for tests). */
     observe,
   };
 }

@@ -8,10 +8,10 @@ import {
   type TransactionOptions,
   toSqlError,
 } from "../../db/ports.js";
-import { createSessionQueue, type Lane } from "./session-queue.js";
+import { createSessionQueue } from "./session-queue.js";
 import type { HostInit, HostReply, HostRequest } from "./worker-protocol.js";
 
-type Pending = { resolve(value: unknown): void; reject(err: SqlError): void; lane?: Lane };
+type Pending = { resolve(value: unknown): void; reject(err: SqlError): void };
 // Distributes Omit over the union so each variant keeps its own fields.
 type Outgoing = HostRequest extends infer R ? (R extends HostRequest ? Omit<R, "id"> : never) : never;
 
@@ -57,7 +57,6 @@ export async function createPgliteWorkerClient(init: HostInit): Promise<SqlClien
       }
       const p = pending.get(msg.id);
       if (!p) return;
-      if (msg.ms !== undefined && p.lane) session.observe(p.lane, msg.ms);
       pending.delete(msg.id);
       if (msg.ok) p.resolve(msg.value);
       else p.reject(toSqlError(msg.error));
@@ -70,11 +69,10 @@ export async function createPgliteWorkerClient(init: HostInit): Promise<SqlClien
     worker.on("exit", () => failAll(new SqlError("embedded database thread exited")));
   });
 
-  /** Sends one request; `lane` says which queue lane its database-side timing belongs to. */
-  const call = (req: Outgoing, lane?: Lane): Promise<unknown> => {
+  const call = (req: Outgoing): Promise<unknown> => {
     if (failure) return Promise.reject(failure);
     const id = nextId++;
-    const reply = new Promise<unknown>((resolve, reject) => pending.set(id, { resolve, reject, lane }));
+    const reply = new Promise<unknown>((resolve, reject) => pending.set(id, { resolve, reject }));
     worker.postMessage({ ...req, id });
     return reply;
   };
@@ -108,10 +106,9 @@ export async function createPgliteWorkerClient(init: HostInit): Promise<SqlClien
       params: readonly unknown[],
       options?: TransactionOptions,
     ): Promise<QueryResult<T>> {
-      // One message: pipelined, and timed on the database thread for its lane.
-      const lane = options?.priority ?? "normal";
-      const work = () => call({ op: "scoped", settings, text, params }, lane);
-      return session.run(work, options, true) as Promise<QueryResult<T>>;
+      // One message: the session is never left waiting for this thread mid-transaction.
+      const work = () => call({ op: "scoped", settings, text, params });
+      return session.run(work, options) as Promise<QueryResult<T>>;
     },
     transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T> {
       return session.run(async () => {

@@ -96,21 +96,14 @@ async function handle(db: PGlite, msg: HostRequest): Promise<void> {
       return;
     case "scoped": {
       const prologue = setConfigStatement(msg.settings);
-      try {
-        const { value, ms } = await db.transaction(async (tx) => {
-          // Timed from when the session is ours, not from when the message arrived.
-          const since = performance.now();
+      await answer(
+        msg.id,
+        db.transaction(async (tx) => {
           await tx.query(prologue.text, prologue.params);
           const r = await tx.query(msg.text, [...msg.params]);
-          return {
-            value: { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length },
-            ms: performance.now() - since,
-          };
-        });
-        reply({ id: msg.id, ok: true, value, ms });
-      } catch (err) {
-        reply({ id: msg.id, ok: false, error: wire(err) });
-      }
+          return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+        }),
+      );
       return;
     }
     case "begin":

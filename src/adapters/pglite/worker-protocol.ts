@@ -33,10 +33,6 @@ export interface WireError {
  * Database thread → main thread: the answer to request `id`. Id 0 is sent once, when
  * the database is open (ok) or could not be opened (the error).
  */
-export type HostReply = (
+export type HostReply =
   | { id: number; ok: true; value?: unknown }
-  | { id: number; ok: false; error: WireError }
-) & {
-  /** For one-message work: how long it held the session, measured on the database thread. */
-  ms?: number;
-};
+  | { id: number; ok: false; error: WireError };
