@@ -174,7 +174,7 @@ export async function createNodeRuntime(
     pepper,
     tokenCache: createTokenCache(config.TOKEN_CACHE_TTL_MS, { coalesce: true }),
     directiveCache: createDirectiveCache(1000, { coalesce: true }),
-    hotRows: createHotRowsCache(),
+    hotRows: createHotRowsCache({ coalesce: true }),
     usage: createUsageRecorder({ countsIntervalMs: config.USAGE_COUNTS_FLUSH_MS }),
     loadGuard: createLoadGuard(config.CONTEXT_MAX_IN_FLIGHT),
     // A shared store gives every process one count; alone, the in-process limiter is exact.

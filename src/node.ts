@@ -9,6 +9,7 @@ import { createLogger } from "./lib/logger.js";
 import { createNodeRuntime } from "./node-services.js";
 import { bootstrap } from "./orgs/bootstrap.js";
 import { startGrpcServer } from "./rpc/grpc-server.js";
+import { rpcFirst } from "./rpc/node-listener.js";
 
 /**
  * Node entry: the embedded default and self-hosting. Applies migrations, bootstraps
@@ -62,12 +63,15 @@ async function main(): Promise<void> {
   if (grpc) logger.info("grpc listening", { url: `http://${config.HOST}:${grpc.port}`, protocol: "h2c" });
 
   const app = createApp(() => services);
-  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-    logger.info("listening", {
-      url: `http://${config.HOST}:${info.port}`,
-      startup_ms: Math.round(performance.now() - started),
-    });
-  });
+  const server = serve(
+    { fetch: app.fetch, port: config.PORT, hostname: config.HOST, createServer: rpcFirst(services) },
+    (info) => {
+      logger.info("listening", {
+        url: `http://${config.HOST}:${info.port}`,
+        startup_ms: Math.round(performance.now() - started),
+      });
+    },
+  );
 
   server.on("error", (err: NodeJS.ErrnoException) => {
     logger.error("cannot listen", { port: config.PORT, error: err.code ?? err.name });

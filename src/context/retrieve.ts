@@ -82,7 +82,9 @@ export type HotRowsCache = TtlCache<Candidate[]>;
 /** How long hydrated hot-set rows are reused (a memory edit shows after at most this). */
 export const HOT_ROWS_TTL_MS = 1000;
 
-export const createHotRowsCache = (): HotRowsCache => createTtlCache<Candidate[]>(HOT_ROWS_TTL_MS, 10_000);
+/** `coalesce` on a long-lived process (Node): calls that miss together share one read. */
+export const createHotRowsCache = (options: { coalesce?: boolean } = {}): HotRowsCache =>
+  createTtlCache<Candidate[]>(HOT_ROWS_TTL_MS, 10_000, options);
 
 /**
  * The hot set's top ids, hydrated from Postgres (active rows of this agent only, so
@@ -103,26 +105,29 @@ export async function retrieveHot(
   const ids = await readHotSet(deps.kv, orgId, agentId, count);
   if (ids.length === 0) return [];
   const key = `${orgId}:${agentId}:${ids.join(",")}`;
-  const cached = deps.hotRows.get(key, deps.now);
-  if (cached) return cached;
   // In arrival order with the cold searches (normal priority): as `high` a read every
-  // call makes would keep the searches from ever running.
-  const { rows } = await queryAsOrg<Record<string, unknown>>(
-    deps.sql,
-    orgId,
-    `SELECT ${FIELDS}, m.embedding::text AS embedding
-       FROM memories m
-      WHERE m.org_id = $1 AND m.agent_id = $2 AND m.id = ANY($3::uuid[])
-        AND m.status = 'active' AND m.deleted_at IS NULL AND m.embedding IS NOT NULL`,
-    [orgId, agentId, ids],
-    budget,
-  );
-  const order = new Map(ids.map((id, i) => [id, i]));
-  const hot = rows
-    .map((r) => ({ ...toCandidate(r, "hot", null), embedding: JSON.parse(String(r.embedding)) as number[] }))
-    .sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
-  deps.hotRows.set(key, hot, deps.now);
-  return hot;
+  // call makes would keep the searches from ever running. A shared read keeps the
+  // first caller's deadline but not its signal: the callers that joined still want it.
+  const read = async () => {
+    const { rows } = await queryAsOrg<Record<string, unknown>>(
+      deps.sql,
+      orgId,
+      `SELECT ${FIELDS}, m.embedding::text AS embedding
+         FROM memories m
+        WHERE m.org_id = $1 AND m.agent_id = $2 AND m.id = ANY($3::uuid[])
+          AND m.status = 'active' AND m.deleted_at IS NULL AND m.embedding IS NOT NULL`,
+      [orgId, agentId, ids],
+      { deadline: budget?.deadline },
+    );
+    const order = new Map(ids.map((id, i) => [id, i]));
+    return rows
+      .map((r) => ({
+        ...toCandidate(r, "hot", null),
+        embedding: JSON.parse(String(r.embedding)) as number[],
+      }))
+      .sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+  };
+  return deps.hotRows.load(key, deps.now, read);
 }
 
 /** Cold search: cosine ANN over the agent's active memories (ADR-0035 settings). */

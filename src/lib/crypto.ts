@@ -1,30 +1,21 @@
-import { toHex } from "./encoding.js";
+import { createHash, createHmac } from "node:crypto";
 
-const encoder = new TextEncoder();
-const keyCache = new Map<string, Promise<CryptoKey>>();
-
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = keyCache.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-    ]);
-    keyCache.set(secret, key);
-  }
-  return key;
-}
-
-/** HMAC-SHA-256 of `message` under `secret`, as lower-case hex. */
+/**
+ * HMAC-SHA-256 of `message` under `secret`, as lower-case hex. Through `node:crypto`
+ * (Node, and Workers with nodejs_compat): it runs inline, where WebCrypto's
+ * `subtle.sign` queues a job and a promise per call — measurable on every RPC, which
+ * hashes its bearer token.
+ */
 export async function hmacSha256Hex(secret: string, message: string): Promise<string> {
-  const sig = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(message));
-  return toHex(new Uint8Array(sig));
+  return createHmac("sha256", secret).update(message).digest("hex");
 }
 
 /** SHA-256 of a UTF-8 string or of bytes, as lower-case hex. */
-export async function sha256Hex(data: string | Uint8Array<ArrayBuffer>): Promise<string> {
-  const bytes = typeof data === "string" ? encoder.encode(data) : data;
-  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
+export async function sha256Hex(data: string | Uint8Array): Promise<string> {
+  return createHash("sha256").update(data).digest("hex");
 }
+
+const encoder = new TextEncoder();
 
 /** Compares two strings in time independent of where they differ. */
 export function timingSafeEqual(a: string, b: string): boolean {
@@ -36,9 +27,28 @@ export function timingSafeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** `n` cryptographically random bytes. */
+/**
+ * Random bytes come from a pooled buffer refilled 4 KiB at a time: one
+ * `getRandomValues` call per id costs more than the bytes themselves.
+ */
+const POOL_BYTES = 4096;
+const pool = new Uint8Array(POOL_BYTES);
+let poolAt = POOL_BYTES;
+
+/** `n` cryptographically random bytes (a fresh array the caller owns). */
 export function randomBytes(n: number): Uint8Array {
-  const b = new Uint8Array(n);
-  crypto.getRandomValues(b);
-  return b;
+  if (n > POOL_BYTES) {
+    const big = new Uint8Array(n);
+    crypto.getRandomValues(big);
+    return big;
+  }
+  if (poolAt + n > POOL_BYTES) {
+    crypto.getRandomValues(pool);
+    poolAt = 0;
+  }
+  const out = pool.slice(poolAt, poolAt + n);
+  // Handed-out bytes are zeroed in the pool, so they are never handed out twice.
+  pool.fill(0, poolAt, poolAt + n);
+  poolAt += n;
+  return out;
 }

@@ -1,3 +1,5 @@
+import { randomBytes } from "./crypto.js";
+
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 /**
@@ -5,8 +7,7 @@ const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padSt
  * creation time. That keeps B-tree inserts local and lets cursors page by id.
  */
 export function uuidv7(now: number = Date.now()): string {
-  const b = new Uint8Array(16);
-  crypto.getRandomValues(b);
+  const b = randomBytes(16);
   let ts = now;
   for (let i = 5; i >= 0; i--) {
     b[i] = ts % 256;

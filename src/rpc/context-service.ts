@@ -65,8 +65,11 @@ async function principalOf(
   ctx: HandlerContext,
 ): Promise<{ s: Services; principal: Principal; requestId: string }> {
   const s = servicesOf(ctx);
+  // Echoed on the response, errors included, as the REST routes do.
+  const requestId = requestIdFrom(ctx.requestHeader.get("x-request-id"));
+  ctx.responseHeader.set("x-request-id", requestId);
   const principal = await authenticateBearer(s, ctx.requestHeader.get("authorization") ?? "");
-  return { s, principal, requestId: requestIdFrom(ctx.requestHeader.get("x-request-id")) };
+  return { s, principal, requestId };
 }
 
 /** Runs a handler and logs its outcome; errors leave as Connect errors. */

@@ -1,9 +1,7 @@
 import { createServer, type Http2Server, type ServerHttp2Session } from "node:http2";
 import type { AddressInfo } from "node:net";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Services } from "../services.js";
-import { registerContextService } from "./context-service.js";
-import { RPC_READ_MAX_BYTES, rpcContextValues } from "./routes.js";
+import { nodeRequestListener } from "./node-listener.js";
 
 export interface GrpcServer {
   port: number;
@@ -16,12 +14,7 @@ export interface GrpcServer {
  * job of the load balancer or mesh in front of it.
  */
 export function startGrpcServer(services: Services, port: number, host: string): Promise<GrpcServer> {
-  const handler = connectNodeAdapter({
-    routes: (router) => registerContextService(router),
-    readMaxBytes: RPC_READ_MAX_BYTES,
-    contextValues: () => rpcContextValues(services),
-  });
-  const server: Http2Server = createServer(handler);
+  const server: Http2Server = createServer(nodeRequestListener(services));
   const sessions = new Set<ServerHttp2Session>();
   server.on("session", (s) => {
     sessions.add(s);

@@ -32,7 +32,10 @@ export function rpcRoutes(): Hono<AppEnv> {
     app.all(path, async (c) => {
       const handler = handlers.get(path) as UniversalHandler;
       const request = universalServerRequestFromFetch(c.req.raw, {});
-      const response = await handler({ ...request, contextValues: rpcContextValues(c.var.services) });
+      // The handler reports the request id this app's middleware settled on.
+      const header = new Headers(request.header);
+      header.set("x-request-id", c.var.requestId);
+      const response = await handler({ ...request, header, contextValues: rpcContextValues(c.var.services) });
       return universalServerResponseToFetch(response);
     });
   }

@@ -20,6 +20,7 @@ import { reconcileHotSet } from "../../src/memory/hot-set.js";
 import { createNodeRuntime } from "../../src/node-services.js";
 import { bootstrap } from "../../src/orgs/bootstrap.js";
 import { startGrpcServer } from "../../src/rpc/grpc-server.js";
+import { rpcFirst } from "../../src/rpc/node-listener.js";
 import { sentence } from "./corpus.js";
 
 // AssembleContext under load (targets.md "Context assembly"): the Node server wiring
@@ -29,6 +30,10 @@ const N = Number(process.env.N ?? 100_000);
 const SECONDS = Number(process.env.SECONDS ?? 60);
 const SWEEP_SECONDS = Number(process.env.SWEEP_SECONDS ?? 10);
 const RATES = (process.env.RATES ?? "50,100,150,200,300,400").split(",").map(Number);
+// PHASES=connect-50,wrk-50 runs only the named load phases; OUT writes the result elsewhere.
+const PHASES = process.env.PHASES?.split(",");
+const OUT = process.env.OUT ?? "test/bench/results/context-load.json";
+const wanted = (name: string) => !PHASES || PHASES.includes(name);
 
 const config = (dataDir: string) =>
   parseConfig({
@@ -109,8 +114,9 @@ await reconcileHotSet(sql, services.kv, services.memoryConfig, orgId, agentId);
 await warmTokenizers();
 
 const http = await new Promise<{ url: string; close(): void }>((resolve) => {
-  const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) =>
-    resolve({ url: `http://127.0.0.1:${info.port}`, close: () => server.close() }),
+  const server = serve(
+    { fetch: app.fetch, port: 0, hostname: "127.0.0.1", createServer: rpcFirst(services) },
+    (info) => resolve({ url: `http://127.0.0.1:${info.port}`, close: () => server.close() }),
   );
 });
 const grpc = await startGrpcServer(services, 0, "127.0.0.1");
@@ -198,28 +204,30 @@ for (let i = 0; i < 300; i++) {
 }
 const annP50 = q(ann, 0.5);
 
-const main = await load([
-  // Open loop first, on a fresh server: arrivals at a fixed rate over up to 50
-  // connections, as a gateway's traffic (its capacity, before any overload backlog).
-  ...RATES.map((rate) => ({
-    name: `rate-${rate}`,
-    transport: "connect" as const,
-    concurrency: 50,
-    rate,
-    seconds: SWEEP_SECONDS,
-  })),
-  { name: "connect-50", transport: "connect", concurrency: 50, seconds: SECONDS },
-  { name: "grpc-50", transport: "grpc", concurrency: 50, seconds: Math.min(SECONDS, 20) },
-  ...[10, 25, 100].map((c) => ({
-    name: `sweep-${c}`,
-    transport: "connect" as const,
-    concurrency: c,
-    seconds: SWEEP_SECONDS,
-  })),
-]);
+const main = await load(
+  [
+    // Open loop first, on a fresh server: arrivals at a fixed rate over up to 50
+    // connections, as a gateway's traffic (its capacity, before any overload backlog).
+    ...RATES.map((rate) => ({
+      name: `rate-${rate}`,
+      transport: "connect" as const,
+      concurrency: 50,
+      rate,
+      seconds: SWEEP_SECONDS,
+    })),
+    { name: "connect-50", transport: "connect" as const, concurrency: 50, seconds: SECONDS },
+    { name: "grpc-50", transport: "grpc" as const, concurrency: 50, seconds: Math.min(SECONDS, 20) },
+    ...[10, 25, 100].map((c) => ({
+      name: `sweep-${c}`,
+      transport: "connect" as const,
+      concurrency: c,
+      seconds: SWEEP_SECONDS,
+    })),
+  ].filter((p) => wanted(p.name)),
+);
 
 // The same closed loop from wrk (C) when it is installed: how much of the tail is the client's.
-const wrk = await wrkPhase(SECONDS);
+const wrk = wanted("wrk-50") ? await wrkPhase(SECONDS) : null;
 
 const result = {
   n: N,
@@ -233,7 +241,7 @@ const result = {
   at: new Date().toISOString(),
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-await writeFile("test/bench/results/context-load.json", `${JSON.stringify(result, null, 2)}\n`);
+await writeFile(OUT, `${JSON.stringify(result, null, 2)}\n`);
 http.close();
 await grpc.close();
 await runtime.close();

@@ -278,3 +278,45 @@ describe("SearchMemories and RecordMemoryFeedback", () => {
     ).toBe(Code.NotFound);
   });
 });
+
+describe("the Node HTTP port", () => {
+  const call = (baseUrl: string, token: string) =>
+    fetch(`${baseUrl}/ibex.context.v1.ContextAssemblyService/AssembleContext`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${token}`,
+        "x-request-id": "trace-abc",
+      },
+      body: JSON.stringify({ agentId: agent, query: "window seats", model: "gpt-4o" }),
+    });
+
+  it("answers RPC through Connect's Node adapter and REST through the app, echoing the request id", async () => {
+    const rpc = await call(fx.http.url, fx.gateway);
+    expect(rpc.status).toBe(200);
+    expect(rpc.headers.get("x-request-id")).toBe("trace-abc");
+    expect(((await rpc.json()) as { requestId: string }).requestId).toBe("trace-abc");
+    const denied = await call(fx.http.url, "eg_svc_not-a-token");
+    expect(denied.status).toBe(401);
+    expect(denied.headers.get("x-request-id")).toBe("trace-abc");
+    const rest = await fetch(`${fx.http.url}/health`);
+    expect(rest.status).toBe(200);
+    expect(rest.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("reports the same request id through the app's own RPC mount (as on Workers)", async () => {
+    const url = await fx.serveWith({});
+    const rpc = await call(url, fx.gateway);
+    expect(rpc.status).toBe(200);
+    expect(rpc.headers.get("x-request-id")).toBe("trace-abc");
+    expect(((await rpc.json()) as { requestId: string }).requestId).toBe("trace-abc");
+    const bare = await fetch(`${url}/ibex.context.v1.ContextAssemblyService/AssembleContext`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${fx.gateway}` },
+      body: JSON.stringify({ agentId: agent, query: "window seats", model: "gpt-4o" }),
+    });
+    const id = bare.headers.get("x-request-id");
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(((await bare.json()) as { requestId: string }).requestId).toBe(id);
+  });
+});

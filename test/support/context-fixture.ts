@@ -9,6 +9,7 @@ import { createApp } from "../../src/app.js";
 import { warmTokenizers } from "../../src/context/tokenizer.js";
 import { ContextAssemblyService } from "../../src/gen/ibex/context/v1/context_pb.js";
 import { startGrpcServer } from "../../src/rpc/grpc-server.js";
+import { rpcFirst } from "../../src/rpc/node-listener.js";
 import type { Services } from "../../src/services.js";
 import { createTestApp, newAgent, newOrg, newToken } from "./app.js";
 import { serveOnLoopback } from "./serve.js";
@@ -71,7 +72,8 @@ export async function startContextFixture() {
   });
   expect(approved.status).toBe(200);
   await remember(other.token, otherAgent, "Org B's user is allergic to peanuts");
-  const http = await serveOnLoopback(t.app.fetch);
+  // As the Node entry serves it: RPC through Connect's Node adapter, the rest through Hono.
+  const http = await serveOnLoopback(t.app.fetch, rpcFirst(t.services));
   const grpc = await startGrpcServer(t.services, 0, "127.0.0.1");
   const stops: (() => Promise<void>)[] = [];
 
