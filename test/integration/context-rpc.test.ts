@@ -287,6 +287,7 @@ describe("the Node HTTP port", () => {
         "content-type": "application/json",
         authorization: `Bearer ${token}`,
         "x-request-id": "trace-abc",
+        "accept-encoding": "gzip",
       },
       body: JSON.stringify({ agentId: agent, query: "window seats", model: "gpt-4o" }),
     });
@@ -295,6 +296,8 @@ describe("the Node HTTP port", () => {
     const rpc = await call(fx.http.url, fx.gateway);
     expect(rpc.status).toBe(200);
     expect(rpc.headers.get("x-request-id")).toBe("trace-abc");
+    // A few kilobytes of context go out uncompressed, though fetch accepts gzip.
+    expect(rpc.headers.get("content-encoding")).toBeNull();
     expect(((await rpc.json()) as { requestId: string }).requestId).toBe("trace-abc");
     const denied = await call(fx.http.url, "eg_svc_not-a-token");
     expect(denied.status).toBe(401);
