@@ -11,9 +11,9 @@ import type { MemoryCategory } from "../memory/categories.js";
 import { rankMemories } from "../memory/scoring.js";
 import { cosine } from "../memory/vectors.js";
 import { computeBudget, messagesTokens } from "./budget.js";
-import { contentTokens, directiveTokens } from "./content-tokens.js";
+import { directiveTokens, piecesTokens } from "./content-tokens.js";
 import { type Outcome, within } from "./deadline.js";
-import { formatContext, memoryLine, sectionTags } from "./format.js";
+import { contextPieces, memoryLinePieces, sectionTags } from "./format.js";
 import type { LoadGuard } from "./load-guard.js";
 import { DEFAULT_MODEL_WINDOWS, modelInfo } from "./models.js";
 import { packMemories } from "./pack.js";
@@ -26,7 +26,7 @@ import {
   retrieveDirective,
   retrieveHot,
 } from "./retrieve.js";
-import { countTokens, tokenizerReady, warmTokenizers } from "./tokenizer.js";
+import { tokenizerReady, warmTokenizers } from "./tokenizer.js";
 import type { UsageRecorder } from "./usage-recorder.js";
 
 export type { AssembleOutput, MemoryUsed } from "./report.js";
@@ -233,19 +233,27 @@ async function assemble(
   const tPack = performance.now();
 
   const nonce = await sessionNonce(deps.pepper, orgId, agentId, input.sessionId);
+  // Exact counts from remembered pieces (format.ts): a line's markup, its memory's
+  // text and the tags recur across calls, so this is mostly map lookups.
   const lineTokens = new Map<string, number>();
-  let overhead: number | undefined;
   const scoreById = new Map(ranked.map((s) => [s.id, s]));
   for (const s of ranked) {
     const c = merged.get(s.id) as Candidate;
-    // The line's markup (id, confidence, score) tokenises to about the same count for
-    // every memory; its content is counted once per memory and remembered.
-    overhead ??= countTokens(memoryLine({ ...c, content: "", score: s.composite }), model.encoding) + 2;
-    lineTokens.set(s.id, overhead + contentTokens(c.id, c.content, model.encoding, exactTokens));
+    lineTokens.set(
+      s.id,
+      piecesTokens(memoryLinePieces({ ...c, score: s.composite }), model.encoding, exactTokens),
+    );
   }
   const sectionCost = (category: MemoryCategory) => {
     const { open, close } = sectionTags(category, nonce);
-    return countTokens(open, model.encoding) + countTokens(close, model.encoding) + 2;
+    return piecesTokens(
+      [
+        { kind: "repeat", text: `${open}\n` },
+        { kind: "repeat", text: `${close}\n` },
+      ],
+      model.encoding,
+      exactTokens,
+    );
   };
   const packed = packMemories(
     ranked.map((s) => ({
@@ -262,8 +270,9 @@ async function assemble(
     const c = merged.get(id) as Candidate;
     return { ...c, score: scoreById.get(id)?.composite ?? 0 };
   });
-  const assembled = level === 3 ? "" : formatContext(directiveText, included, nonce);
-  const tokensUsed = countTokens(assembled, model.encoding);
+  const pieces = level === 3 ? [] : contextPieces(directiveText, included, nonce);
+  const assembled = pieces.map((p) => p.text).join("");
+  const tokensUsed = piecesTokens(pieces, model.encoding, exactTokens);
   const tEnd = performance.now();
 
   const memoriesUsed = describeCandidates(candidates, ranked, packed.exclusions, lineTokens);

@@ -1,34 +1,31 @@
-import { escapeMarkup } from "./format.js";
+import type { ContextPiece } from "./format.js";
 import { countTokens, type Encoding } from "./tokenizer.js";
 
-const MAX_ENTRIES = 50_000;
+/** Remembered counts are bounded by the characters of their keys (about 16 MB). */
+const MAX_KEY_CHARS = 8_000_000;
 const cache = new Map<string, number>();
+let keyChars = 0;
 
 /**
  * Tokens of a text that repeats across calls, remembered under `key` (with the
  * encoding). Only exact counts are kept: an estimate made while the tables load is
- * not remembered past them.
+ * not remembered past them. Oldest entries go first when the bound is reached.
  */
 function remembered(key: string, text: () => string, encoding: Encoding, exact: boolean): number {
   const k = `${encoding}:${key}`;
   const hit = cache.get(k);
   if (hit !== undefined) return hit;
   const n = countTokens(text(), encoding);
-  if (exact) {
-    if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
+  if (exact && k.length <= MAX_KEY_CHARS / 8) {
+    for (const old of cache.keys()) {
+      if (keyChars + k.length <= MAX_KEY_CHARS) break;
+      cache.delete(old);
+      keyChars -= old.length;
+    }
     cache.set(k, n);
+    keyChars += k.length;
   }
   return n;
-}
-
-/**
- * Tokens of a memory's escaped content, remembered per memory (id and length: an
- * edit that keeps the length exactly is rare and costs a few tokens of estimate at
- * most). Memories repeat across calls — the hot set on every one — so this removes
- * most tokenisation from the hot path.
- */
-export function contentTokens(id: string, content: string, encoding: Encoding, exact: boolean): number {
-  return remembered(`m:${id}:${content.length}`, () => escapeMarkup(content), encoding, exact);
 }
 
 /** Tokens of a directive version's text; versions are immutable, so the id is the key. */
@@ -39,4 +36,21 @@ export function directiveTokens(
   exact: boolean,
 ): number {
   return remembered(`d:${versionId}`, () => content, encoding, exact);
+}
+
+/**
+ * Tokens of text made of pieces (format.ts): the sum of the pieces' counts, exact
+ * because every piece starts at a token boundary of the whole. Repeating pieces — the
+ * directive, tags, a memory's markup and text — are counted once per process, so
+ * counting an assembled context costs a few map lookups instead of encoding it all.
+ */
+export function piecesTokens(pieces: readonly ContextPiece[], encoding: Encoding, exact: boolean): number {
+  let n = 0;
+  for (const p of pieces) {
+    n +=
+      p.kind === "repeat"
+        ? remembered(`p:${p.text}`, () => p.text, encoding, exact)
+        : countTokens(p.text, encoding);
+  }
+  return n;
 }

@@ -43,23 +43,80 @@ export function sectionTags(category: MemoryCategory, nonce: string): { open: st
 }
 
 /**
- * The system text: the directive block (with the data rule when memories follow),
- * then one section per non-empty category in SECTION_ORDER. Empty when there is
- * neither a directive nor a memory.
+ * A stretch of the assembled context whose token count adds up exactly: every piece
+ * starts where the tokenizers' pre-tokenizing regex starts a token in the whole text
+ * (see context-tokens.ts), so counting pieces one by one gives the count of the
+ * whole. `repeat` pieces recur across calls (tags, markup, the directive, a memory's
+ * text) and are worth remembering; `once` pieces are not.
  */
-export function formatContext(directive: string | null, memories: FormattedMemory[], nonce: string): string {
-  const parts: string[] = [];
+export interface ContextPiece {
+  kind: "repeat" | "once";
+  text: string;
+}
+
+/**
+ * Splits escaped memory content into leading punctuation, a core that starts and ends
+ * with a letter or digit, and trailing punctuation — or null when it has no such core
+ * (or whitespace or combining marks at its edges, where token boundaries shift).
+ */
+const CORE = /^([^\s\p{L}\p{N}\p{M}]*)([\p{L}\p{N}](?:[\s\S]*[\p{L}\p{N}])?)([^\s\p{L}\p{N}\p{M}]*)$/u;
+
+/** One memory line and its newline, as pieces. */
+function memoryPieces(m: FormattedMemory): ContextPiece[] {
+  const content = escapeMarkup(m.content);
+  const split = CORE.exec(content);
+  const head = `<memory id="${m.id}" confidence="${m.confidence.toFixed(2)}"`;
+  const score = ` score="${m.score.toFixed(3)}">`;
+  if (!split) return [{ kind: "once", text: `${head}${score}${content}</memory>\n` }];
+  const [, lead = "", core = "", trail = ""] = split;
+  return [
+    { kind: "repeat", text: head },
+    { kind: "repeat", text: `${score}${lead}` },
+    { kind: "repeat", text: core },
+    { kind: "repeat", text: `${trail}</memory>\n` },
+  ];
+}
+
+/** The pieces of one memory's line with its newline: their tokens are the line's cost. */
+export const memoryLinePieces = memoryPieces;
+
+/**
+ * The system text as pieces: the directive block (with the data rule when memories
+ * follow), then one section per non-empty category in SECTION_ORDER. Nothing when
+ * there is neither a directive nor a memory.
+ */
+export function contextPieces(
+  directive: string | null,
+  memories: FormattedMemory[],
+  nonce: string,
+): ContextPiece[] {
+  const pieces: ContextPiece[] = [];
   if (directive !== null || memories.length > 0) {
-    const body = [directive, memories.length > 0 ? dataRule(nonce) : null]
-      .filter((x) => x !== null)
-      .join("\n\n");
-    parts.push(`<directive>\n${body}\n</directive>`);
+    if (directive === null) {
+      pieces.push({ kind: "repeat", text: "<directive>\n" });
+    } else {
+      pieces.push({ kind: "repeat", text: `<directive>\n${directive}\n${memories.length > 0 ? "\n" : ""}` });
+    }
+    if (memories.length > 0) pieces.push({ kind: "repeat", text: `${dataRule(nonce)}\n` });
+    pieces.push({ kind: "repeat", text: "</directive>\n" });
   }
   for (const category of SECTION_ORDER) {
     const inSection = memories.filter((m) => m.category === category);
     if (inSection.length === 0) continue;
     const { open, close } = sectionTags(category, nonce);
-    parts.push([open, ...inSection.map(memoryLine), close].join("\n"));
+    pieces.push({ kind: "repeat", text: `${open}\n` });
+    for (const m of inSection) pieces.push(...memoryPieces(m));
+    pieces.push({ kind: "repeat", text: `${close}\n` });
   }
-  return parts.join("\n");
+  // The text ends without a newline.
+  const last = pieces.at(-1);
+  if (last) pieces[pieces.length - 1] = { kind: "repeat", text: last.text.slice(0, -1) };
+  return pieces;
+}
+
+/** The system text (contextPieces joined). Empty when there is neither a directive nor a memory. */
+export function formatContext(directive: string | null, memories: FormattedMemory[], nonce: string): string {
+  return contextPieces(directive, memories, nonce)
+    .map((p) => p.text)
+    .join("");
 }

@@ -134,10 +134,17 @@ async function load(phases: Parameters<typeof loadOnce>[0]) {
   for (const phase of phases) {
     const delay = monitorEventLoopDelay({ resolution: 5 });
     delay.enable();
+    const busy = performance.eventLoopUtilization();
     const [r] = await loadOnce([phase]);
+    const { active } = performance.eventLoopUtilization(busy);
     delay.disable();
     const ms = (p: number) => Number((delay.percentile(p) / 1e6).toFixed(1));
-    out.push({ ...r, server_event_loop_delay_ms: { p50: ms(50), p99: ms(99), max: ms(100) } });
+    out.push({
+      ...r,
+      server_event_loop_delay_ms: { p50: ms(50), p99: ms(99), max: ms(100) },
+      // The HTTP thread's busy time per answer: what bounds throughput once it saturates.
+      server_thread_ms_per_request: Number((active / Math.max(1, Number(r?.requests))).toFixed(3)),
+    });
   }
   return out;
 }

@@ -1,0 +1,115 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import type { MemoryCategory } from "../memory/categories.js";
+import { piecesTokens } from "./content-tokens.js";
+import { contextPieces, type FormattedMemory, formatContext, memoryLinePieces } from "./format.js";
+import { countTokens, type Encoding, warmTokenizers } from "./tokenizer.js";
+
+// A seeded generator, so a failure can be replayed.
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Edges where tokenizers merge or split: punctuation runs, markup characters,
+// whitespace of every kind, digits, accents and combining marks, other scripts, emoji.
+const ALPHABET = [
+  ..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+  ...".,!?;:()[]{}-_/\\@#$%^*+=|~`'\"<>&",
+  " ",
+  "  ",
+  "\t",
+  "\n",
+  "\r\n",
+  "\n\n",
+  "é",
+  "ß",
+  "e\u0301",
+  "\u0301",
+  "中文",
+  "Жизнь",
+  "٣",
+  "½",
+  "😀",
+  "🇵🇹",
+  "'s",
+  "n't",
+  "&amp;",
+  "1234567",
+];
+
+const CATEGORIES: MemoryCategory[] = ["procedural", "factual", "preference", "behavioral", "episodic"];
+
+function text(next: () => number, max: number): string {
+  const n = Math.floor(next() * max);
+  let out = "";
+  for (let i = 0; i < n; i++) out += ALPHABET[Math.floor(next() * ALPHABET.length)];
+  return out;
+}
+
+function memory(next: () => number, i: number): FormattedMemory {
+  const sentence = next() < 0.5;
+  return {
+    id: `0198a3f2-${String(1000 + i)}-7abc-8def-${Math.floor(next() * 1e12)
+      .toString(16)
+      .padStart(12, "0")}`,
+    category: CATEGORIES[Math.floor(next() * CATEGORIES.length)] as MemoryCategory,
+    // Half of them read like sentences (letters inside, a full stop after), half are noise.
+    content: sentence ? `The user ${text(next, 12)} likes ${text(next, 6)}.` : text(next, 40),
+    confidence: next(),
+    score: next() * 2.4 - 1.2,
+  };
+}
+
+const encodings: Encoding[] = ["o200k_base", "cl100k_base"];
+
+beforeAll(() => warmTokenizers());
+
+describe.each(encodings)("token counts from pieces (%s)", (encoding) => {
+  it("equal the count of the whole assembled context", () => {
+    const next = rng(encoding === "o200k_base" ? 7 : 11);
+    for (let run = 0; run < 1500; run++) {
+      const directive = next() < 0.15 ? null : text(next, 60);
+      const memories = Array.from({ length: Math.floor(next() * 7) }, (_, i) => memory(next, i));
+      const nonce = Math.floor(next() * 1e16).toString(16);
+      const whole = formatContext(directive, memories, nonce);
+      const pieces = contextPieces(directive, memories, nonce);
+      expect(pieces.map((p) => p.text).join("")).toBe(whole);
+      const counted = piecesTokens(pieces, encoding, true);
+      if (counted !== countTokens(whole, encoding)) {
+        // The failing case, printed so it can be reproduced.
+        expect({ directive, memories, nonce, counted }).toEqual({ whole: countTokens(whole, encoding) });
+      }
+    }
+  });
+
+  it("count a memory line with its newline exactly, markup and all", () => {
+    const next = rng(5);
+    for (let run = 0; run < 1500; run++) {
+      const m = memory(next, run);
+      const line = memoryLinePieces(m);
+      expect(piecesTokens(line, encoding, true)).toBe(
+        countTokens(line.map((p) => p.text).join(""), encoding),
+      );
+    }
+  });
+
+  it("give the same count when the pieces are remembered", () => {
+    const m: FormattedMemory = {
+      id: "0198a3f2-0000-7abc-8def-000000000001",
+      category: "factual",
+      content: "Lives in Porto (since 2019).",
+      confidence: 0.9,
+      score: 0.734,
+    };
+    const pieces = contextPieces("You are a travel agent.", [m], "ab12");
+    const first = piecesTokens(pieces, encoding, true);
+    expect(piecesTokens(pieces, encoding, true)).toBe(first);
+    expect(first).toBe(countTokens(formatContext("You are a travel agent.", [m], "ab12"), encoding));
+  });
+});
