@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance as nodePerformance } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { serve } from "@hono/node-server";
 import { createApp } from "../../src/app.js";
@@ -134,9 +134,9 @@ async function load(phases: Parameters<typeof loadOnce>[0]) {
   for (const phase of phases) {
     const delay = monitorEventLoopDelay({ resolution: 5 });
     delay.enable();
-    const busy = performance.eventLoopUtilization();
+    const busy = nodePerformance.eventLoopUtilization();
     const [r] = await loadOnce([phase]);
-    const { active } = performance.eventLoopUtilization(busy);
+    const { active } = nodePerformance.eventLoopUtilization(busy);
     delay.disable();
     const ms = (p: number) => Number((delay.percentile(p) / 1e6).toFixed(1));
     out.push({
