@@ -78,9 +78,20 @@ export class SqlError extends Error {
   }
 }
 
-/** The error for a transaction whose caller gave up before it started. */
+/**
+ * The error for a transaction whose caller gave up before it started. Made without a
+ * stack trace: under overload thousands a second are made and dropped, the trace
+ * would only say which queue refused, and capturing it was a visible share of the
+ * HTTP thread.
+ */
 export function canceledBeforeStart(why = "the caller stopped waiting"): SqlError {
-  return new SqlError(`canceled before it started: ${why}`, "57014");
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new SqlError(`canceled before it started: ${why}`, "57014");
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /** Normalises any driver error into a SqlError (idempotent). */

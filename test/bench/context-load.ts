@@ -135,8 +135,10 @@ async function load(phases: Parameters<typeof loadOnce>[0]) {
     const delay = monitorEventLoopDelay({ resolution: 5 });
     delay.enable();
     const busy = nodePerformance.eventLoopUtilization();
+    const cpu = process.cpuUsage();
     const [r] = await loadOnce([phase]);
     const { active } = nodePerformance.eventLoopUtilization(busy);
+    const used = process.cpuUsage(cpu);
     delay.disable();
     const ms = (p: number) => Number((delay.percentile(p) / 1e6).toFixed(1));
     out.push({
@@ -144,6 +146,10 @@ async function load(phases: Parameters<typeof loadOnce>[0]) {
       server_event_loop_delay_ms: { p50: ms(50), p99: ms(99), max: ms(100) },
       // The HTTP thread's busy time per answer: what bounds throughput once it saturates.
       server_thread_ms_per_request: Number((active / Math.max(1, Number(r?.requests))).toFixed(3)),
+      // CPU time of the whole server process (HTTP and database threads) per answer.
+      server_cpu_ms_per_request: Number(
+        ((used.user + used.system) / 1000 / Math.max(1, Number(r?.requests))).toFixed(3),
+      ),
     });
   }
   return out;
