@@ -12,7 +12,7 @@ import { rankMemories } from "../memory/scoring.js";
 import { cosine } from "../memory/vectors.js";
 import { computeBudget, messagesTokens } from "./budget.js";
 import { directiveTokens, piecesTokens } from "./content-tokens.js";
-import { type Outcome, within } from "./deadline.js";
+import { type Deadline, type Outcome, startDeadline, within } from "./deadline.js";
 import { contextPieces, memoryLinePieces, sectionTags } from "./format.js";
 import type { LoadGuard } from "./load-guard.js";
 import { DEFAULT_MODEL_WINDOWS, modelInfo } from "./models.js";
@@ -63,8 +63,8 @@ const SHED: Outcome<never> = { ok: false, reason: "overloaded", ms: 0 };
  * A source raced against its deadline; one the database refused because it could
  * not have started in time (SqlError 57014) counts as shed, like the load guard's.
  */
-function source<T>(work: Parameters<typeof within<T>>[0], ms: number): Promise<Outcome<T>> {
-  return within(work, ms).then((o) =>
+function source<T>(work: Parameters<typeof within<T>>[0], limit: Deadline): Promise<Outcome<T>> {
+  return within(work, limit).then((o) =>
     !o.ok && o.reason === "error" && o.error instanceof SqlError && o.error.sqlState === "57014"
       ? { ok: false, reason: "overloaded", ms: o.ms }
       : o,
@@ -93,14 +93,20 @@ export async function assembleContext(
   }
 }
 
-/** Cold search when a slot is free (else shed), raced against the deadline. */
+/**
+ * Cold search when a slot is free and the database would take it in time (else
+ * shed), raced against the deadline. Asking the database first matters under
+ * overload: most searches would be refused, and a refusal after the query vector is
+ * serialised and the query queued costs the HTTP thread as much as the answer.
+ */
 function coldSearch(
   deps: AssembleDeps,
   orgId: string,
   agentId: string,
   vector: Promise<number[] | null>,
-  ms: number,
+  limit: Deadline,
 ): Promise<Outcome<Candidate[]>> {
+  if (deps.sql.admits?.({ deadline: limit.deadline }) === false) return Promise.resolve(SHED);
   const release = deps.loadGuard.admitCold();
   if (!release) return Promise.resolve(SHED);
   return source(async (budget) => {
@@ -110,7 +116,7 @@ function coldSearch(
     } finally {
       release();
     }
-  }, ms);
+  }, limit);
 }
 
 async function assemble(
@@ -154,19 +160,22 @@ async function assemble(
     () => undefined,
   );
 
+  // One deadline (timer and abort signal) for the three sources.
+  const retrieval = startDeadline(retrievalMs);
   const [directive, hot, cold] = await Promise.all([
     source(
       (budget) =>
         retrieveDirective({ ...deps, now }, orgId, agentId, input.directiveVersionId || undefined, budget),
-      retrievalMs,
+      retrieval,
     ),
     !wantHot
       ? null
       : shed.skipHot
         ? SHED
-        : source((budget) => retrieveHot({ ...deps, now }, orgId, agentId, HOT_COUNT, budget), retrievalMs),
-    !wantCold ? null : coldSearch(deps, orgId, agentId, vector, retrievalMs),
+        : source((budget) => retrieveHot({ ...deps, now }, orgId, agentId, HOT_COUNT, budget), retrieval),
+    !wantCold ? null : coldSearch(deps, orgId, agentId, vector, retrieval),
   ]);
+  retrieval.clear();
   if (!directive.ok && directive.reason === "error" && isAppError(directive.error)) {
     if (directive.error.code === "NOT_FOUND") throw directive.error;
   }

@@ -3,27 +3,34 @@ import { countTokens, type Encoding } from "./tokenizer.js";
 
 /** Remembered counts are bounded by the characters of their keys (about 16 MB). */
 const MAX_KEY_CHARS = 8_000_000;
-const cache = new Map<string, number>();
+/** Per encoding; keyed by the piece's own text, so a lookup builds no new string. */
+const caches = new Map<Encoding, Map<string, number>>();
 let keyChars = 0;
 
 /**
- * Tokens of a text that repeats across calls, remembered under `key` (with the
- * encoding). Only exact counts are kept: an estimate made while the tables load is
- * not remembered past them. Oldest entries go first when the bound is reached.
+ * Tokens of a text that repeats across calls, remembered under `key` (per encoding).
+ * Only exact counts are kept: an estimate made while the tables load is not
+ * remembered past them. Oldest entries go first when the bound is reached.
  */
 function remembered(key: string, text: () => string, encoding: Encoding, exact: boolean): number {
-  const k = `${encoding}:${key}`;
-  const hit = cache.get(k);
+  let cache = caches.get(encoding);
+  if (!cache) {
+    cache = new Map();
+    caches.set(encoding, cache);
+  }
+  const hit = cache.get(key);
   if (hit !== undefined) return hit;
   const n = countTokens(text(), encoding);
-  if (exact && k.length <= MAX_KEY_CHARS / 8) {
-    for (const old of cache.keys()) {
-      if (keyChars + k.length <= MAX_KEY_CHARS) break;
-      cache.delete(old);
-      keyChars -= old.length;
+  if (exact && key.length <= MAX_KEY_CHARS / 8) {
+    for (const c of caches.values()) {
+      for (const old of c.keys()) {
+        if (keyChars + key.length <= MAX_KEY_CHARS) break;
+        c.delete(old);
+        keyChars -= old.length;
+      }
     }
-    cache.set(k, n);
-    keyChars += k.length;
+    cache.set(key, n);
+    keyChars += key.length;
   }
   return n;
 }
@@ -35,7 +42,8 @@ export function directiveTokens(
   encoding: Encoding,
   exact: boolean,
 ): number {
-  return remembered(`d:${versionId}`, () => content, encoding, exact);
+  // A control character keeps version keys apart from piece texts.
+  return remembered(`\u0000d:${versionId}`, () => content, encoding, exact);
 }
 
 /**

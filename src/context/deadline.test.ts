@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { effectiveWeights } from "./assemble.js";
-import { within } from "./deadline.js";
+import { startDeadline, within } from "./deadline.js";
 
 describe("within", () => {
   it("passes a value through", async () => {
@@ -66,5 +66,38 @@ describe("effectiveWeights", () => {
     expect(effectiveWeights({ relevance: 1.5, recency: -0.5, usefulness: 0, confidence: 0 })).toEqual(
       defaults,
     );
+  });
+});
+
+describe("within: a shared deadline", () => {
+  it("times out every source still waiting when it passes, with one signal for all", async () => {
+    const shared = startDeadline(5);
+    const signals: AbortSignal[] = [];
+    const [fast, slow, slower] = await Promise.all([
+      within(async () => "fast", shared),
+      within(({ signal }) => {
+        signals.push(signal);
+        return new Promise(() => {});
+      }, shared),
+      within(({ signal }) => {
+        signals.push(signal);
+        return new Promise(() => {});
+      }, shared),
+    ]);
+    shared.clear();
+    expect(fast).toMatchObject({ ok: true, value: "fast" });
+    expect(slow).toMatchObject({ ok: false, reason: "timeout" });
+    expect(slower).toMatchObject({ ok: false, reason: "timeout" });
+    expect(signals[0]).toBe(signals[1]);
+    expect(signals[0]?.aborted).toBe(true);
+  });
+
+  it("answers at once for a deadline already passed, and stops its timer when cleared", async () => {
+    const passed = startDeadline(0);
+    expect(await within(async () => 1, passed)).toMatchObject({ ok: false, reason: "timeout", ms: 0 });
+    const cleared = startDeadline(5);
+    cleared.clear();
+    await new Promise((r) => setTimeout(r, 15));
+    expect(cleared.signal.aborted).toBe(false);
   });
 });

@@ -57,6 +57,13 @@ export interface SqlClient extends SqlExecutor {
     params: readonly unknown[],
     options?: TransactionOptions,
   ): Promise<QueryResult<T>>;
+  /**
+   * Whether work with these options would be taken now, or refused at once as unable
+   * to start before its deadline. Optional: only a client with its own queue can tell
+   * (the embedded database on its own thread); a caller about to prepare costly
+   * parameters asks first, and treats a missing method as yes.
+   */
+  admits?(options: TransactionOptions): boolean;
   /** Releases connections; the client is unusable afterwards. */
   close(): Promise<void>;
 }

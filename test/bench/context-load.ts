@@ -34,6 +34,8 @@ const RATES = (process.env.RATES ?? "50,100,150,200,300,400").split(",").map(Num
 const PHASES = process.env.PHASES?.split(",");
 const OUT = process.env.OUT ?? "test/bench/results/context-load.json";
 const wanted = (name: string) => !PHASES || PHASES.includes(name);
+// RPC_VIA=app serves RPC through the Hono app's mount (as Workers do) instead of Connect's Node adapter.
+const RPC_VIA_APP = process.env.RPC_VIA === "app";
 
 const config = (dataDir: string) =>
   parseConfig({
@@ -115,7 +117,12 @@ await warmTokenizers();
 
 const http = await new Promise<{ url: string; close(): void }>((resolve) => {
   const server = serve(
-    { fetch: app.fetch, port: 0, hostname: "127.0.0.1", createServer: rpcFirst(services) },
+    {
+      fetch: app.fetch,
+      port: 0,
+      hostname: "127.0.0.1",
+      ...(RPC_VIA_APP ? {} : { createServer: rpcFirst(services) }),
+    },
     (info) => resolve({ url: `http://127.0.0.1:${info.port}`, close: () => server.close() }),
   );
 });

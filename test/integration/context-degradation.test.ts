@@ -117,4 +117,28 @@ describe("overload", () => {
     for (const a of answers) expect(a.assembledContext).toContain("<directive>");
     expect(services.loadGuard.inFlight()).toBe(0);
   });
+
+  it("sheds cold search without queueing it when the database says it would not start in time", async () => {
+    const asked: (number | undefined)[] = [];
+    const sql = {
+      ...t.services.sql,
+      admits: (o: { deadline?: number }) => {
+        asked.push(o.deadline);
+        return false;
+      },
+    };
+    const services = { ...t.services, sql, loadGuard: createLoadGuard(8) };
+    const principal = await verifyToken(
+      { sql: t.sql, pepper: services.pepper, cache: services.tokenCache, clock: services.clock },
+      gateway,
+    );
+    const before = performance.now();
+    const answer = await assembleContext(services, principal, assembleRequest(agent, { query: "flight" }));
+    expect(answer).toMatchObject({ degradationLevel: 1, fallbackReason: "overloaded" });
+    expect(answer.memoriesIncluded).toBeGreaterThan(0); // the hot set is still there
+    // It was asked with the cold search's own deadline, inside the call's.
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toBeGreaterThan(before);
+    expect(asked[0]).toBeLessThanOrEqual(performance.now() + services.config.CONTEXT_DEADLINE_MS);
+  });
 });

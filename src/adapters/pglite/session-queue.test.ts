@@ -82,6 +82,10 @@ describe("session queue", () => {
     const gates = Array.from({ length: 4 }, (_, i) => gate(log, `w${i}`));
     for (const g of gates) q.run(g.work);
     // Four ahead (one running): ~35 ms before a new one starts, ~45 ms before it ends.
+    expect(q.admits({ deadline: now + 30 })).toBe(false);
+    expect(q.admits({ deadline: now + 100 })).toBe(true);
+    // High-priority work only waits for the running one.
+    expect(q.admits({ deadline: now + 30, priority: "high" })).toBe(true);
     const late = await q.run(async () => "late", { deadline: now + 30 }).catch((e: unknown) => e);
     expect(late).toBeInstanceOf(SqlError);
     expect((late as SqlError).sqlState).toBe("57014");

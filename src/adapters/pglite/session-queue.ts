@@ -59,11 +59,15 @@ export function createSessionQueue(now: () => number = () => performance.now()) 
     const low = queues.low[0];
     return low && now() - low.since >= LOW_MAX_WAIT_MS ? ms + meanMs.low : ms;
   };
+  const inTime = ({ deadline, priority = "normal" }: TransactionOptions) =>
+    deadline === undefined || now() + waitMs(priority) + meanMs[priority] <= deadline;
   return {
+    /** Whether `run` would take work with these options now (not refuse it as late). */
+    admits: (options: TransactionOptions) => !options.signal?.aborted && inTime(options),
     run<T>(work: () => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-      const { signal, deadline, priority = "normal" } = options;
+      const { signal, priority = "normal" } = options;
       if (signal?.aborted) return Promise.reject(canceledBeforeStart());
-      if (deadline !== undefined && now() + waitMs(priority) + meanMs[priority] > deadline) {
+      if (!inTime(options)) {
         return Promise.reject(canceledBeforeStart("it would not finish before its deadline"));
       }
       return new Promise<T>((resolve, reject) => {

@@ -123,6 +123,8 @@ export async function createPgliteWorkerClient(init: HostInit): Promise<SqlClien
         }
       }, options);
     },
+    // A lost thread is not a full queue: the call goes ahead and reports the failure.
+    admits: (options) => failure !== null || session.admits(options),
     async close() {
       if (!failure) await session.run(() => call({ op: "close" })).catch(() => undefined);
       await worker.terminate();
