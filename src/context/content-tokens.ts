@@ -1,37 +1,59 @@
 import type { ContextPiece } from "./format.js";
 import { countTokens, type Encoding } from "./tokenizer.js";
 
-/** Remembered counts are bounded by the characters of their keys (about 16 MB). */
-const MAX_KEY_CHARS = 8_000_000;
-/** Per encoding; keyed by the piece's own text, so a lookup builds no new string. */
-const caches = new Map<Encoding, Map<string, number>>();
-let keyChars = 0;
+/**
+ * Remembered counts, per encoding, in two generations: new entries go to the young
+ * one; when it holds MAX_KEY_CHARS of keys it becomes the old one and the previous
+ * old one is dropped whole. A hit in the old generation moves back to the young one,
+ * so what is in use survives. Every operation is O(1) — evicting entry by entry from
+ * the front of one big Map made each insertion walk the holes left by earlier
+ * deletions, which under load came to a tenth of the HTTP thread.
+ */
+const MAX_KEY_CHARS = 4_000_000;
+
+interface Generations {
+  young: Map<string, number>;
+  old: Map<string, number>;
+  youngChars: number;
+}
+
+const caches = new Map<Encoding, Generations>();
+
+function generations(encoding: Encoding): Generations {
+  let g = caches.get(encoding);
+  if (!g) {
+    g = { young: new Map(), old: new Map(), youngChars: 0 };
+    caches.set(encoding, g);
+  }
+  return g;
+}
+
+function keep(g: Generations, key: string, n: number): void {
+  if (g.youngChars + key.length > MAX_KEY_CHARS) {
+    g.old = g.young;
+    g.young = new Map();
+    g.youngChars = 0;
+  }
+  g.young.set(key, n);
+  g.youngChars += key.length;
+}
 
 /**
- * Tokens of a text that repeats across calls, remembered under `key` (per encoding).
- * Only exact counts are kept: an estimate made while the tables load is not
- * remembered past them. Oldest entries go first when the bound is reached.
+ * Tokens of a text that repeats across calls, remembered under `key` (the piece's own
+ * text, so a lookup builds no new string). Only exact counts are kept: an estimate
+ * made while the tables load is not remembered past them.
  */
 function remembered(key: string, text: () => string, encoding: Encoding, exact: boolean): number {
-  let cache = caches.get(encoding);
-  if (!cache) {
-    cache = new Map();
-    caches.set(encoding, cache);
+  const g = generations(encoding);
+  const young = g.young.get(key);
+  if (young !== undefined) return young;
+  const old = g.old.get(key);
+  if (old !== undefined) {
+    keep(g, key, old);
+    return old;
   }
-  const hit = cache.get(key);
-  if (hit !== undefined) return hit;
   const n = countTokens(text(), encoding);
-  if (exact && key.length <= MAX_KEY_CHARS / 8) {
-    for (const c of caches.values()) {
-      for (const old of c.keys()) {
-        if (keyChars + key.length <= MAX_KEY_CHARS) break;
-        c.delete(old);
-        keyChars -= old.length;
-      }
-    }
-    cache.set(key, n);
-    keyChars += key.length;
-  }
+  if (exact && key.length <= MAX_KEY_CHARS / 8) keep(g, key, n);
   return n;
 }
 
