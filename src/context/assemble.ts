@@ -13,7 +13,7 @@ import { cosine } from "../memory/vectors.js";
 import { computeBudget, messagesTokens } from "./budget.js";
 import { directiveTokens, piecesTokens } from "./content-tokens.js";
 import { type Deadline, type Outcome, startDeadline, within } from "./deadline.js";
-import { contextPieces, memoryLinePieces, sectionTags } from "./format.js";
+import { type ContextPiece, contextPieces, memoryLinePieces, sectionTags } from "./format.js";
 import type { LoadGuard } from "./load-guard.js";
 import { DEFAULT_MODEL_WINDOWS, modelInfo } from "./models.js";
 import { packMemories } from "./pack.js";
@@ -245,13 +245,15 @@ async function assemble(
   // Exact counts from remembered pieces (format.ts): a line's markup, its memory's
   // text and the tags recur across calls, so this is mostly map lookups.
   const lineTokens = new Map<string, number>();
+  // Each line as one counted piece, reused by the formatter for the lines packed.
+  const lines = new Map<string, ContextPiece>();
   const scoreById = new Map(ranked.map((s) => [s.id, s]));
   for (const s of ranked) {
     const c = merged.get(s.id) as Candidate;
-    lineTokens.set(
-      s.id,
-      piecesTokens(memoryLinePieces({ ...c, score: s.composite }), model.encoding, exactTokens),
-    );
+    const pieces = memoryLinePieces({ ...c, score: s.composite });
+    const tokens = piecesTokens(pieces, model.encoding, exactTokens);
+    lineTokens.set(s.id, tokens);
+    lines.set(s.id, { kind: "counted", text: pieces.map((p) => p.text).join(""), tokens });
   }
   const sectionCost = (category: MemoryCategory) => {
     const { open, close } = sectionTags(category, nonce);
@@ -279,7 +281,10 @@ async function assemble(
     const c = merged.get(id) as Candidate;
     return { ...c, score: scoreById.get(id)?.composite ?? 0 };
   });
-  const pieces = level === 3 ? [] : contextPieces(directiveText, included, nonce);
+  const pieces =
+    level === 3
+      ? []
+      : contextPieces(directiveText, included, nonce, (m) => [lines.get(m.id) as ContextPiece]);
   const assembled = pieces.map((p) => p.text).join("");
   const tokensUsed = piecesTokens(pieces, model.encoding, exactTokens);
   const tEnd = performance.now();

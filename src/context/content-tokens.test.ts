@@ -81,6 +81,19 @@ describe.each(encodings)("token counts from pieces (%s)", (encoding) => {
       const pieces = contextPieces(directive, memories, nonce);
       expect(pieces.map((p) => p.text).join("")).toBe(whole);
       const counted = piecesTokens(pieces, encoding, true);
+      // Lines counted beforehand (as the assembler packs them) give the same text and sum.
+      const precounted = contextPieces(directive, memories, nonce, (m) => {
+        const line = memoryLinePieces(m);
+        return [
+          {
+            kind: "counted",
+            text: line.map((p) => p.text).join(""),
+            tokens: piecesTokens(line, encoding, true),
+          },
+        ];
+      });
+      expect(precounted.map((p) => p.text).join("")).toBe(whole);
+      expect(piecesTokens(precounted, encoding, true)).toBe(counted);
       if (counted !== countTokens(whole, encoding)) {
         // The failing case, printed so it can be reproduced.
         expect({ directive, memories, nonce, counted }).toEqual({ whole: countTokens(whole, encoding) });

@@ -49,10 +49,10 @@ export function sectionTags(category: MemoryCategory, nonce: string): { open: st
  * whole. `repeat` pieces recur across calls (tags, markup, the directive, a memory's
  * text) and are worth remembering; `once` pieces are not.
  */
-export interface ContextPiece {
-  kind: "repeat" | "once";
-  text: string;
-}
+export type ContextPiece =
+  | { kind: "repeat" | "once"; text: string }
+  /** Already counted (a memory line whose pieces were counted when it was packed). */
+  | { kind: "counted"; text: string; tokens: number };
 
 /**
  * Splits escaped memory content into leading punctuation, a core that starts and ends
@@ -89,6 +89,7 @@ export function contextPieces(
   directive: string | null,
   memories: FormattedMemory[],
   nonce: string,
+  line: (m: FormattedMemory) => ContextPiece[] = memoryPieces,
 ): ContextPiece[] {
   const pieces: ContextPiece[] = [];
   if (directive !== null || memories.length > 0) {
@@ -105,7 +106,7 @@ export function contextPieces(
     if (inSection.length === 0) continue;
     const { open, close } = sectionTags(category, nonce);
     pieces.push({ kind: "repeat", text: `${open}\n` });
-    for (const m of inSection) pieces.push(...memoryPieces(m));
+    for (const m of inSection) pieces.push(...line(m));
     pieces.push({ kind: "repeat", text: `${close}\n` });
   }
   // The text ends without a newline.
