@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay, performance as nodePerformance } from "node:perf_hooks";
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { ContextAssemblyService } from "../../src/gen/ibex/context/v1/context_pb.js";
@@ -72,6 +73,10 @@ for (const phase of phases) {
       errors++;
     }
   };
+  // The client's own load: when its thread is saturated, time queued here is latency too.
+  const busy = nodePerformance.eventLoopUtilization();
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
   const start = performance.now();
   const end = start + phase.seconds * 1000;
   if (phase.rate) {
@@ -103,6 +108,8 @@ for (const phase of phases) {
       }),
     );
   }
+  const clientBusy = nodePerformance.eventLoopUtilization(busy).utilization;
+  delay.disable();
   const total = lat.length + errors;
   results.push({
     ...phase,
@@ -116,6 +123,11 @@ for (const phase of phases) {
     degraded_share: lat.length ? degraded / lat.length : 0,
     full_answers_rps: Number(((lat.length - degraded) / ((performance.now() - start) / 1000)).toFixed(1)),
     reasons: levels,
+    client_thread_utilization: Number(clientBusy.toFixed(3)),
+    client_event_loop_delay_ms: {
+      p50: Number((delay.percentile(50) / 1e6).toFixed(1)),
+      p99: Number((delay.percentile(99) / 1e6).toFixed(1)),
+    },
   });
   process.stderr.write(`${JSON.stringify(results.at(-1))}\n`);
 }
