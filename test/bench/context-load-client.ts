@@ -49,6 +49,8 @@ const results = [];
 for (const phase of phases) {
   const client = clients[phase.transport];
   const lat: number[] = [];
+  /** Latencies by the 10-s window they finished in: does the tail grow as the phase runs? */
+  const windows: number[][] = [];
   /** The assembly's own time as the server reports it (metrics.total_ms). */
   const server: number[] = [];
   let errors = 0;
@@ -65,7 +67,11 @@ for (const phase of phases) {
         model: "gpt-4o",
         recentMessages: [{ role: "user", content: text }],
       });
-      lat.push(performance.now() - scheduled);
+      const done = performance.now();
+      lat.push(done - scheduled);
+      const w = Math.floor((done - start) / 10_000);
+      windows[w] ??= [];
+      windows[w].push(done - scheduled);
       server.push(res.metrics?.totalMs ?? 0);
       if (res.degradationLevel > 0) degraded++;
       levels[res.fallbackReason || "none"] = (levels[res.fallbackReason || "none"] ?? 0) + 1;
@@ -123,6 +129,7 @@ for (const phase of phases) {
     degraded_share: lat.length ? degraded / lat.length : 0,
     full_answers_rps: Number(((lat.length - degraded) / ((performance.now() - start) / 1000)).toFixed(1)),
     reasons: levels,
+    p95_ms_by_10s: windows.map((w) => Number(q(w, 0.95).toFixed(1))),
     client_thread_utilization: Number(clientBusy.toFixed(3)),
     client_event_loop_delay_ms: {
       p50: Number((delay.percentile(50) / 1e6).toFixed(1)),

@@ -1,9 +1,10 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay, performance as nodePerformance } from "node:perf_hooks";
+import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import { serve } from "@hono/node-server";
 import { createApp } from "../../src/app.js";
@@ -131,33 +132,54 @@ const grpc = await startGrpcServer(services, 0, "127.0.0.1");
 const q = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
 
-/**
- * Runs load phases in a client process, each with the server's event-loop delay
- * recorded: it tells time queued in the server's HTTP thread from time lost in the
- * client or the OS scheduler.
- */
-async function load(phases: Parameters<typeof loadOnce>[0]) {
-  const out: Record<string, unknown>[] = [];
-  for (const phase of phases) {
-    const delay = monitorEventLoopDelay({ resolution: 5 });
-    delay.enable();
-    const busy = nodePerformance.eventLoopUtilization();
-    const cpu = process.cpuUsage();
-    const [r] = await loadOnce([phase]);
+type Phase = {
+  name: string;
+  transport: "connect" | "grpc";
+  concurrency: number;
+  seconds: number;
+  rate?: number;
+  /** A warm-up at the same load in the same client process first; its figures are dropped. */
+  warmUpSeconds?: number;
+};
+
+/** The server's own figures over a window: event-loop delay, HTTP-thread and CPU time. */
+function serverMeter() {
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  const busy = nodePerformance.eventLoopUtilization();
+  const cpu = process.cpuUsage();
+  return (requests: number) => {
     const { active } = nodePerformance.eventLoopUtilization(busy);
     const used = process.cpuUsage(cpu);
     delay.disable();
     const ms = (p: number) => Number((delay.percentile(p) / 1e6).toFixed(1));
-    out.push({
-      ...r,
+    const per = (x: number) => Number((x / Math.max(1, requests)).toFixed(3));
+    return {
       server_event_loop_delay_ms: { p50: ms(50), p99: ms(99), max: ms(100) },
       // The HTTP thread's busy time per answer: what bounds throughput once it saturates.
-      server_thread_ms_per_request: Number((active / Math.max(1, Number(r?.requests))).toFixed(3)),
+      server_thread_ms_per_request: per(active),
       // CPU time of the whole server process (HTTP and database threads) per answer.
-      server_cpu_ms_per_request: Number(
-        ((used.user + used.system) / 1000 / Math.max(1, Number(r?.requests))).toFixed(3),
-      ),
+      server_cpu_ms_per_request: per((used.user + used.system) / 1000),
+    };
+  };
+}
+
+/**
+ * Runs load phases, each in a client process of its own (after its warm-up, in the
+ * same process), with the server's figures recorded over the measured part only: the
+ * event-loop delay tells time queued in the server's HTTP thread from time lost in
+ * the client or the OS scheduler.
+ */
+async function load(phases: Phase[]) {
+  const out: Record<string, unknown>[] = [];
+  for (const { warmUpSeconds, ...phase } of phases) {
+    let meter = serverMeter();
+    const warmUp = warmUpSeconds ? [{ ...phase, name: `${phase.name}-warm-up`, seconds: warmUpSeconds }] : [];
+    const results = await loadOnce([...warmUp, phase], (name) => {
+      if (name === warmUp[0]?.name) meter = serverMeter();
     });
+    const r = results.at(-1) ?? {};
+    out.push({ ...r, ...(warmUpSeconds ? { warm_up_s: warmUpSeconds } : {}), ...meter(Number(r.requests)) });
   }
   return out;
 }
@@ -187,25 +209,31 @@ async function wrkPhase(seconds: number): Promise<Record<string, unknown> | null
   }
 }
 
-async function loadOnce(
-  phases: {
-    name: string;
-    transport: "connect" | "grpc";
-    concurrency: number;
-    seconds: number;
-    rate?: number;
-  }[],
-) {
-  const { stdout } = await promisify(execFile)(
-    "npx",
-    [
-      "tsx",
-      "test/bench/context-load-client.ts",
-      JSON.stringify({ httpUrl: http.url, grpcUrl: `http://127.0.0.1:${grpc.port}`, token, agentId, phases }),
-    ],
-    { maxBuffer: 16 * 1024 * 1024 },
-  );
-  return JSON.parse(stdout) as Record<string, unknown>[];
+/** Runs phases in one client process; `onPhaseDone` hears each phase's name as it ends. */
+function loadOnce(phases: Phase[], onPhaseDone: (name: string) => void = () => {}) {
+  const args = { httpUrl: http.url, grpcUrl: `http://127.0.0.1:${grpc.port}`, token, agentId, phases };
+  const child = spawn("npx", ["tsx", "test/bench/context-load-client.ts", JSON.stringify(args)], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  // The client writes each phase's result to stderr as one JSON line when it ends.
+  createInterface({ input: child.stderr }).on("line", (line) => {
+    try {
+      onPhaseDone(String((JSON.parse(line) as { name?: unknown }).name));
+    } catch {
+      process.stderr.write(`${line}\n`);
+    }
+  });
+  return new Promise<Record<string, unknown>[]>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) reject(new Error(`load client exited with ${code}`));
+      else resolve(JSON.parse(stdout) as Record<string, unknown>[]);
+    });
+  });
 }
 
 // Side by side in one run: one client at a time through Connect, and the bare ANN query,
@@ -235,8 +263,21 @@ const main = await load(
       rate,
       seconds: SWEEP_SECONDS,
     })),
-    { name: "connect-50", transport: "connect" as const, concurrency: 50, seconds: SECONDS },
-    { name: "grpc-50", transport: "grpc" as const, concurrency: 50, seconds: Math.min(SECONDS, 20) },
+    // The gate's closed loops, each after a 10-s warm-up at the same load (JIT, pools).
+    {
+      name: "connect-50",
+      transport: "connect" as const,
+      concurrency: 50,
+      seconds: SECONDS,
+      warmUpSeconds: 10,
+    },
+    {
+      name: "grpc-50",
+      transport: "grpc" as const,
+      concurrency: 50,
+      seconds: Math.min(SECONDS, 20),
+      warmUpSeconds: 10,
+    },
     ...[10, 25, 100].map((c) => ({
       name: `sweep-${c}`,
       transport: "connect" as const,
