@@ -11,7 +11,7 @@ import type { MemoryCategory } from "../memory/categories.js";
 import { rankMemories } from "../memory/scoring.js";
 import { cosine } from "../memory/vectors.js";
 import { computeBudget, messagesTokens } from "./budget.js";
-import { directiveTokens, piecesTokens } from "./content-tokens.js";
+import { directiveTokens, piecesTokens, textTokens } from "./content-tokens.js";
 import { type Deadline, type Outcome, startDeadline, within } from "./deadline.js";
 import { type ContextPiece, contextPieces, memoryLinePieces, sectionTags } from "./format.js";
 import type { LoadGuard } from "./load-guard.js";
@@ -136,7 +136,9 @@ async function assemble(
   const model = modelInfo(input.model, { ...DEFAULT_MODEL_WINDOWS, ...deps.config.CONTEXT_MODEL_WINDOWS });
   const exactTokens = tokenizerReady(model.encoding);
   if (!exactTokens) deps.defer(warmTokenizers([model.encoding]));
-  const historyTokens = messagesTokens(input.recentMessages, model.encoding);
+  const historyTokens = messagesTokens(input.recentMessages, model.encoding, (text) =>
+    textTokens(text, model.encoding, exactTokens),
+  );
   const tBudget = performance.now();
 
   // Cold search is decided before the directive is known; the directive only shrinks the budget.

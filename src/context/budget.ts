@@ -5,11 +5,19 @@ export interface ChatMessage {
   content: string;
 }
 
-/** Tokens of a chat: 3 priming tokens, then per message 4 + role + content. */
-export function messagesTokens(messages: readonly ChatMessage[], encoding: Encoding): number {
+/**
+ * Tokens of a chat: 3 priming tokens, then per message 4 + role + content. `count`
+ * counts one text (the assembler passes one that remembers: a conversation's history
+ * comes back on every call).
+ */
+export function messagesTokens(
+  messages: readonly ChatMessage[],
+  encoding: Encoding,
+  count: (text: string) => number = (text) => countTokens(text, encoding),
+): number {
   if (messages.length === 0) return 0;
   let n = 3;
-  for (const m of messages) n += 4 + countTokens(m.role, encoding) + countTokens(m.content, encoding);
+  for (const m of messages) n += 4 + count(m.role) + count(m.content);
   return n;
 }
 

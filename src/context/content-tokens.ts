@@ -57,6 +57,16 @@ function remembered(key: string, text: () => string, encoding: Encoding, exact: 
   return n;
 }
 
+/**
+ * Tokens of a text that may come back (a message of the conversation's history,
+ * resent with every call), remembered like the pieces.
+ */
+export function textTokens(text: string, encoding: Encoding, exact: boolean): number {
+  // Keys starting with a control character are the directive versions'.
+  if (text.startsWith("\u0000")) return countTokens(text, encoding);
+  return remembered(text, () => text, encoding, exact);
+}
+
 /** Tokens of a directive version's text; versions are immutable, so the id is the key. */
 export function directiveTokens(
   versionId: string,
