@@ -61,34 +61,58 @@ function servicesOf(ctx: HandlerContext): Services {
   return s;
 }
 
+/** Who made the call, for its log line: filled in as the handler learns it. */
+interface CallLog {
+  request_id?: string;
+  org_id?: string;
+  token_id?: string;
+}
+const callLogKey = createContextKey<CallLog | null>(null, { description: "the call's log fields" });
+
 async function principalOf(
   ctx: HandlerContext,
 ): Promise<{ s: Services; principal: Principal; requestId: string }> {
   const s = servicesOf(ctx);
+  const log = ctx.values.get(callLogKey);
   // Echoed on the response, errors included, as the REST routes do.
   const requestId = requestIdFrom(ctx.requestHeader.get("x-request-id"));
   ctx.responseHeader.set("x-request-id", requestId);
+  if (log) log.request_id = requestId;
   const principal = await authenticateBearer(s, ctx.requestHeader.get("authorization") ?? "");
+  if (log) {
+    log.org_id = principal.orgId;
+    log.token_id = principal.tokenId;
+  }
   return { s, principal, requestId };
 }
 
-/** Runs a handler and logs its outcome; errors leave as Connect errors. */
+/**
+ * Runs a handler and logs its outcome — method, code, duration, request, org and token
+ * ids (never the request's content); errors leave as Connect errors.
+ */
 async function handle<T>(ctx: HandlerContext, name: string, run: () => Promise<T>): Promise<T> {
   const started = performance.now();
   const s = ctx.values.get(servicesKey);
+  const log: CallLog = {};
+  ctx.values.set(callLogKey, log);
   try {
     const out = await run();
-    s?.logger.info("rpc", { method: name, code: "ok", ms: Math.round(performance.now() - started) });
+    s?.logger.info("rpc", { method: name, code: "ok", ms: Math.round(performance.now() - started), ...log });
     return out;
   } catch (err) {
     const ce = toConnectError(err);
     if (ce.code === Code.Internal) {
-      s?.logger.error("rpc failed", { method: name, error: err instanceof Error ? err.name : "unknown" });
+      s?.logger.error("rpc failed", {
+        method: name,
+        error: err instanceof Error ? err.name : "unknown",
+        ...log,
+      });
     } else {
       s?.logger.info("rpc", {
         method: name,
         code: Code[ce.code],
         ms: Math.round(performance.now() - started),
+        ...log,
       });
     }
     throw ce;

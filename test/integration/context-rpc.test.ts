@@ -299,6 +299,12 @@ describe("the Node HTTP port", () => {
     // A few kilobytes of context go out uncompressed, though fetch accepts gzip.
     expect(rpc.headers.get("content-encoding")).toBeNull();
     expect(((await rpc.json()) as { requestId: string }).requestId).toBe("trace-abc");
+    // One log line per call, with who made it and never what was asked.
+    const lines = t.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const logged = lines.find((l) => l.msg === "rpc" && l.request_id === "trace-abc");
+    expect(logged).toMatchObject({ method: "AssembleContext", code: "ok", org_id: org.orgId });
+    expect(typeof logged?.token_id).toBe("string");
+    expect(t.logs.join("\n")).not.toContain("window seats");
     const denied = await call(fx.http.url, "eg_svc_not-a-token");
     expect(denied.status).toBe(401);
     expect(denied.headers.get("x-request-id")).toBe("trace-abc");
