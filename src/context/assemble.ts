@@ -1,31 +1,19 @@
 import type { Principal } from "../auth/principal.js";
-import { type SqlClient, SqlError } from "../db/ports.js";
-import type { DirectiveCache } from "../directives/cache.js";
 import type { Embedder } from "../embedding/ports.js";
 import type { Config } from "../env.js";
-import type { KeyValue } from "../kv/ports.js";
 import type { Clock } from "../lib/clock.js";
-import { isAppError } from "../lib/errors.js";
-import type { Logger } from "../lib/logger.js";
 import type { MemoryCategory } from "../memory/categories.js";
 import { rankMemories } from "../memory/scoring.js";
 import { cosine } from "../memory/vectors.js";
 import { computeBudget, messagesTokens } from "./budget.js";
 import { directiveTokens, piecesTokens, textTokens } from "./content-tokens.js";
-import { type Deadline, type Outcome, startDeadline, within } from "./deadline.js";
 import { type ContextPiece, contextPieces, memoryLinePieces, sectionTags } from "./format.js";
-import type { LoadGuard } from "./load-guard.js";
+import { gatherSources, type SourceDeps } from "./gather.js";
 import { DEFAULT_MODEL_WINDOWS, modelInfo } from "./models.js";
 import { packMemories } from "./pack.js";
 import { type AssembleOutput, describeCandidates, recordAssembly } from "./report.js";
 import { type AssembleInput, effectiveWeights, searchText, sessionNonce, validate } from "./request.js";
-import {
-  type Candidate,
-  type HotRowsCache,
-  retrieveCold,
-  retrieveDirective,
-  retrieveHot,
-} from "./retrieve.js";
+import type { Candidate } from "./retrieve.js";
 import { tokenizerReady, warmTokenizers } from "./tokenizer.js";
 import type { UsageRecorder } from "./usage-recorder.js";
 
@@ -33,46 +21,19 @@ export type { AssembleOutput, MemoryUsed } from "./report.js";
 export type { AssembleInput } from "./request.js";
 export { effectiveWeights } from "./request.js";
 
-export interface AssembleDeps {
-  sql: SqlClient;
-  kv: KeyValue;
+export interface AssembleDeps extends SourceDeps {
   embedder: Embedder;
   clock: Clock;
-  logger: Logger;
   pepper: string;
   config: Config;
-  directiveCache: DirectiveCache;
-  hotRows: HotRowsCache;
   usage: UsageRecorder;
-  loadGuard: LoadGuard;
   defer(task: Promise<unknown>): void;
 }
 
-/** Hot-set ids read per call, and cold-search rows (context-assembly.md step 2). */
-export const HOT_COUNT = 20;
-export const COLD_LIMIT = 50;
 // Kept back from the deadline for ranking, packing, formatting and serialisation.
 const TAIL_MS = 8;
 
 const ms = (x: number) => Math.max(0, Math.round(x));
-
-/** A source skipped because too many assemblies are in flight: lost like a failed one. */
-const SHED: Outcome<never> = { ok: false, reason: "overloaded", ms: 0 };
-
-/**
- * A source raced against its deadline; one the database refused because it could
- * not have started in time (SqlError 57014) counts as shed, like the load guard's.
- */
-function source<T>(work: Parameters<typeof within<T>>[0], limit: Deadline): Promise<Outcome<T>> {
-  return within(work, limit).then((o) =>
-    !o.ok && o.reason === "error" && o.error instanceof SqlError && o.error.sqlState === "57014"
-      ? { ok: false, reason: "overloaded", ms: o.ms }
-      : o,
-  );
-}
-
-const failure = (name: string, o: Outcome<unknown>) =>
-  o.ok ? null : o.reason === "overloaded" ? "overloaded" : `${name}_${o.reason}`;
 
 /**
  * Assembles an agent's context (context-assembly.md): budget, concurrent retrieval
@@ -91,32 +52,6 @@ export async function assembleContext(
   } finally {
     slot.leave();
   }
-}
-
-/**
- * Cold search when a slot is free and the database would take it in time (else
- * shed), raced against the deadline. Asking the database first matters under
- * overload: most searches would be refused, and a refusal after the query vector is
- * serialised and the query queued costs the HTTP thread as much as the answer.
- */
-function coldSearch(
-  deps: AssembleDeps,
-  orgId: string,
-  agentId: string,
-  vector: Promise<number[] | null>,
-  limit: Deadline,
-): Promise<Outcome<Candidate[]>> {
-  if (deps.sql.admits?.({ deadline: limit.deadline }) === false) return Promise.resolve(SHED);
-  const release = deps.loadGuard.admitCold();
-  if (!release) return Promise.resolve(SHED);
-  return source(async (budget) => {
-    try {
-      const v = await vector;
-      return v ? await retrieveCold(deps, orgId, agentId, v, COLD_LIMIT, budget) : [];
-    } finally {
-      release();
-    }
-  }, limit);
 }
 
 async function assemble(
@@ -149,7 +84,6 @@ async function assemble(
     availableTokens: input.availableTokens,
   });
   const text = searchText(input);
-  const wantHot = !input.options.skipHotMemories;
   const wantCold = !input.options.skipColdMemories && !provisional.constrained && text.length > 0;
   const vector: Promise<number[] | null> = text
     ? deps.embedder.embed(text).then((v) => Array.from(v))
@@ -162,48 +96,17 @@ async function assemble(
     () => undefined,
   );
 
-  // One deadline (timer and abort signal) for the three sources.
-  const retrieval = startDeadline(retrievalMs);
-  const [directive, hot, cold] = await Promise.all([
-    source(
-      (budget) =>
-        retrieveDirective({ ...deps, now }, orgId, agentId, input.directiveVersionId || undefined, budget),
-      retrieval,
-    ),
-    !wantHot
-      ? null
-      : shed.skipHot
-        ? SHED
-        : source((budget) => retrieveHot({ ...deps, now }, orgId, agentId, HOT_COUNT, budget), retrieval),
-    !wantCold ? null : coldSearch(deps, orgId, agentId, vector, retrieval),
-  ]);
-  retrieval.clear();
-  if (!directive.ok && directive.reason === "error" && isAppError(directive.error)) {
-    if (directive.error.code === "NOT_FOUND") throw directive.error;
-  }
-
-  const reasons = new Set(
-    [
-      failure("directive", directive),
-      hot && failure("hot_set", hot),
-      cold && failure("cold_search", cold),
-    ].filter((r): r is string => Boolean(r)),
-  );
-  for (const o of [directive, hot, cold]) {
-    if (o && !o.ok && o.reason === "error") {
-      deps.logger.warn("context source failed", {
-        error: o.error instanceof Error ? o.error.name : "unknown",
-      });
-    }
-  }
-
-  // The ladder: no directive source → L3 (empty); no memory source that worked → L2; a lost source → L1.
-  const memorySources = [hot, cold].filter((o): o is Outcome<Candidate[]> => o !== null);
-  const workingSources = memorySources.filter((o) => o.ok);
-  let level: 0 | 1 | 2 | 3 = 0;
-  if (!directive.ok) level = 3;
-  else if (memorySources.length > 0 && workingSources.length === 0) level = 2;
-  else if (workingSources.length < memorySources.length) level = 1;
+  const { directive, hot, cold, working, level, reasons } = await gatherSources(deps, {
+    orgId,
+    agentId,
+    directiveVersionId: input.directiveVersionId || undefined,
+    now,
+    vector,
+    wantHot: !input.options.skipHotMemories,
+    wantCold,
+    skipHot: shed.skipHot,
+    ms: retrievalMs,
+  });
 
   const active = directive.ok ? directive.value : null;
   const directiveText = active?.content ?? null;
@@ -223,8 +126,8 @@ async function assemble(
   const q = queryVector as number[] | null;
   const merged = new Map<string, Candidate>();
   // At L3 the context is empty: nothing is packed, so nothing is a candidate.
-  for (const o of level === 3 ? [] : workingSources) {
-    for (const c of o.value) {
+  for (const rows of level === 3 ? [] : working) {
+    for (const c of rows) {
       if (merged.has(c.id)) continue;
       merged.set(
         c.id,

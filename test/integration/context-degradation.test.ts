@@ -16,6 +16,9 @@ let gateway: string;
 let http: ContextFixture["http"];
 const client = (...args: Parameters<ContextFixture["client"]>) => fx.client(...args);
 const serveWith = (...args: Parameters<ContextFixture["serveWith"]>) => fx.serveWith(...args);
+/** AssembleContext through a real Connect client to the server at `url`. */
+const ask = (url: string, query: string) =>
+  client("connect", gateway, url).assembleContext({ agentId: agent, query, model: "gpt-4o" });
 
 beforeAll(async () => {
   fx = await startContextFixture();
@@ -35,11 +38,7 @@ describe("degradation", () => {
 
   it("L1 when the embedder fails: hot memories only, with the reason", async () => {
     const url = await serveWith({ embedder: { ...t.services.embedder, ...failing } });
-    const res = await client("connect", gateway, url).assembleContext({
-      agentId: agent,
-      query: "flight",
-      model: "gpt-4o",
-    });
+    const res = await ask(url, "flight");
     expect(res.degradationLevel).toBe(1);
     expect(res.fallbackReason).toContain("cold_search_error");
     expect(res.assembledContext).toContain("<directive>");
@@ -48,11 +47,7 @@ describe("degradation", () => {
   it("L1 within the deadline when the embedder hangs", async () => {
     const url = await serveWith({ embedder: { ...t.services.embedder, ...slow } });
     const started = performance.now();
-    const res = await client("connect", gateway, url).assembleContext({
-      agentId: agent,
-      query: "flight",
-      model: "gpt-4o",
-    });
+    const res = await ask(url, "flight");
     expect(res.degradationLevel).toBe(1);
     expect(res.fallbackReason).toContain("cold_search_timeout");
     // The deadline is 45 ms; the bound leaves room for a loaded CI machine.
@@ -62,11 +57,7 @@ describe("degradation", () => {
   it("L2 when the hot set and the embedder are both down: directive only", async () => {
     const kv = { ...t.services.kv, ztop: () => Promise.reject(new Error("redis down")) };
     const url = await serveWith({ kv, embedder: { ...t.services.embedder, ...failing } });
-    const res = await client("connect", gateway, url).assembleContext({
-      agentId: agent,
-      query: "flight",
-      model: "gpt-4o",
-    });
+    const res = await ask(url, "flight");
     expect(res.degradationLevel).toBe(2);
     expect(res.memoriesIncluded).toBe(0);
     expect(res.assembledContext).toContain("You are a travel assistant.");
@@ -80,16 +71,8 @@ describe("degradation", () => {
       directiveCache: createDirectiveCache(0), // caches nothing: the directive must be read
     });
     // Authentication itself needs the database unless the token is cached: warm the cache first.
-    await client("connect", gateway, http.url).assembleContext({
-      agentId: agent,
-      query: "x",
-      model: "gpt-4o",
-    });
-    const res = await client("connect", gateway, url).assembleContext({
-      agentId: agent,
-      query: "flight",
-      model: "gpt-4o",
-    });
+    await ask(http.url, "x");
+    const res = await ask(url, "flight");
     expect(res.degradationLevel).toBe(3);
     expect(res.assembledContext).toBe("");
     expect(res.fallbackReason).toContain("directive_error");
