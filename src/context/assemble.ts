@@ -6,7 +6,7 @@ import type { MemoryCategory } from "../memory/categories.js";
 import { rankMemories } from "../memory/scoring.js";
 import { cosine } from "../memory/vectors.js";
 import { computeBudget, messagesTokens } from "./budget.js";
-import { directiveTokens, piecesTokens, textTokens } from "./content-tokens.js";
+import { piecesTokens, textTokens } from "./content-tokens.js";
 import { type ContextPiece, contextPieces, memoryLinePieces, sectionTags } from "./format.js";
 import { gatherSources, type SourceDeps } from "./gather.js";
 import { DEFAULT_MODEL_WINDOWS, modelInfo } from "./models.js";
@@ -110,9 +110,7 @@ async function assemble(
 
   const active = directive.ok ? directive.value : null;
   const directiveText = active?.content ?? null;
-  const directiveTokenCount = active
-    ? directiveTokens(active.versionId, active.content, model.encoding, exactTokens)
-    : 0;
+  const directiveTokenCount = active ? textTokens(active.content, model.encoding, exactTokens) : 0;
   const budget = computeBudget({
     window: model.window,
     messageTokens: historyTokens,

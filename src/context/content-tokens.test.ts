@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { MemoryCategory } from "../memory/categories.js";
-import { directiveTokens, piecesTokens, textTokens } from "./content-tokens.js";
+import { piecesTokens, textTokens } from "./content-tokens.js";
 import { contextPieces, type FormattedMemory, formatContext, memoryLinePieces } from "./format.js";
 import { countTokens, type Encoding, warmTokenizers } from "./tokenizer.js";
 
@@ -126,16 +126,22 @@ describe.each(encodings)("token counts from pieces (%s)", (encoding) => {
     expect(first).toBe(countTokens(formatContext("You are a travel agent.", [m], "ab12"), encoding));
   });
 
-  it("remembers a message's count exactly, and keeps directive versions apart", () => {
+  it("remembers a text's count exactly", () => {
     const next = rng(3);
     for (let run = 0; run < 300; run++) {
       const t = text(next, 80);
       expect(textTokens(t, encoding, true)).toBe(countTokens(t, encoding));
       expect(textTokens(t, encoding, true)).toBe(countTokens(t, encoding));
     }
-    const version = "0198a3f2-0000-7abc-8def-00000000000d";
-    expect(directiveTokens(version, "Be brief.", encoding, true)).toBe(countTokens("Be brief.", encoding));
-    const lookalike = `\u0000d:${version}`;
-    expect(textTokens(lookalike, encoding, true)).toBe(countTokens(lookalike, encoding));
+    // A line counted while packing is not encoded again: its count is taken as given.
+    expect(piecesTokens([{ kind: "counted", text: "Lives in Porto", tokens: 999 }], encoding, true)).toBe(
+      999,
+    );
+    // A text that is also a piece elsewhere has one count, whoever asks first.
+    const piece = "</directive>\n";
+    expect(piecesTokens([{ kind: "repeat", text: piece }], encoding, true)).toBe(
+      countTokens(piece, encoding),
+    );
+    expect(textTokens(piece, encoding, true)).toBe(countTokens(piece, encoding));
   });
 });

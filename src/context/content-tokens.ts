@@ -39,58 +39,38 @@ function keep(g: Generations, key: string, n: number): void {
 }
 
 /**
- * Tokens of a text that repeats across calls, remembered under `key` (the piece's own
- * text, so a lookup builds no new string). Only exact counts are kept: an estimate
- * made while the tables load is not remembered past them.
- */
-function remembered(key: string, text: () => string, encoding: Encoding, exact: boolean): number {
-  const g = generations(encoding);
-  const young = g.young.get(key);
-  if (young !== undefined) return young;
-  const old = g.old.get(key);
-  if (old !== undefined) {
-    keep(g, key, old);
-    return old;
-  }
-  const n = countTokens(text(), encoding);
-  if (exact && key.length <= MAX_KEY_CHARS / 8) keep(g, key, n);
-  return n;
-}
-
-/**
- * Tokens of a text that may come back (a message of the conversation's history,
- * resent with every call), remembered like the pieces.
+ * Tokens of a text that comes back — a piece of the context, a directive version, a
+ * message of the conversation's history (resent with every call) — remembered under
+ * the text itself, so a lookup builds no new string. Only exact counts are kept: an
+ * estimate made while the tables load is not remembered past them.
  */
 export function textTokens(text: string, encoding: Encoding, exact: boolean): number {
-  // Keys starting with a control character are the directive versions'.
-  if (text.startsWith("\u0000")) return countTokens(text, encoding);
-  return remembered(text, () => text, encoding, exact);
-}
-
-/** Tokens of a directive version's text; versions are immutable, so the id is the key. */
-export function directiveTokens(
-  versionId: string,
-  content: string,
-  encoding: Encoding,
-  exact: boolean,
-): number {
-  // A control character keeps version keys apart from piece texts.
-  return remembered(`\u0000d:${versionId}`, () => content, encoding, exact);
+  const g = generations(encoding);
+  const young = g.young.get(text);
+  if (young !== undefined) return young;
+  const old = g.old.get(text);
+  if (old !== undefined) {
+    keep(g, text, old);
+    return old;
+  }
+  const n = countTokens(text, encoding);
+  if (exact && text.length <= MAX_KEY_CHARS / 8) keep(g, text, n);
+  return n;
 }
 
 /**
  * Tokens of text made of pieces (format.ts): the sum of the pieces' counts, exact
  * because every piece starts at a token boundary of the whole. Repeating pieces — the
- * directive, tags, a memory's markup and text — are counted once per process, so
- * counting an assembled context costs a few map lookups instead of encoding it all.
+ * directive, tags, a memory's markup and text — are counted once per process, and
+ * lines counted while packing carry their count, so counting an assembled context
+ * costs a few map lookups instead of encoding it all.
  */
 export function piecesTokens(pieces: readonly ContextPiece[], encoding: Encoding, exact: boolean): number {
   let n = 0;
   for (const p of pieces) {
-    n +=
-      p.kind === "repeat"
-        ? remembered(`p:${p.text}`, () => p.text, encoding, exact)
-        : countTokens(p.text, encoding);
+    if (p.kind === "counted") n += p.tokens;
+    else if (p.kind === "repeat") n += textTokens(p.text, encoding, exact);
+    else n += countTokens(p.text, encoding);
   }
   return n;
 }
