@@ -79,7 +79,8 @@ export async function searchMemories(
 
   const rows = await withOrg(deps.sql, scope.orgId, async (tx) => {
     await requireAgent(tx, scope.orgId, scope.agentId);
-    await tx.query(annSettings("relaxed_order"));
+    const ann = annSettings("relaxed_order");
+    await tx.query(ann.text, ann.params);
     const vector = await tx.query<{ id: string }>(
       `SELECT m.id FROM memories m WHERE ${filters} AND m.embedding IS NOT NULL
         ORDER BY m.embedding <=> $6::vector LIMIT $7`,

@@ -36,7 +36,8 @@ async function nearest(
   embedding: number[],
 ): Promise<Candidate[]> {
   return withOrg(sql, orgId, async (tx) => {
-    await tx.query(annSettings("strict_order"));
+    const ann = annSettings("strict_order");
+    await tx.query(ann.text, ann.params);
     const { rows } = await tx.query<Candidate>(
       `SELECT id, content, category, 1 - (embedding <=> $3::vector) AS similarity FROM memories
         WHERE org_id = $1 AND agent_id = $2 AND status = 'active' AND deleted_at IS NULL AND embedding IS NOT NULL

@@ -74,7 +74,8 @@ export function createPgVectorMemory(o: PgVectorMemoryOptions): VectorMemory {
       if (topK === 0) return [];
       return withOrg(o.sql, o.orgId, async (tx) => {
         // pgvector 0.8: keep scanning the index until enough rows pass the filters.
-        await tx.query(annSettings("strict_order"));
+        const ann = annSettings("strict_order");
+        await tx.query(ann.text, ann.params);
         const { rows } = await tx.query<{ id: string; content: string; metadata: unknown; score: number }>(
           `SELECT id, content, metadata, 1 - (embedding <=> $1::vector) AS score
              FROM memories
