@@ -3,7 +3,6 @@ import { hmacSha256Hex, randomBytes } from "../lib/crypto.js";
 import { toHex } from "../lib/encoding.js";
 import { AppError } from "../lib/errors.js";
 import { isUuid } from "../lib/ids.js";
-import { createTtlCache } from "../lib/ttl-cache.js";
 import { DEFAULT_WEIGHTS, type ScoreWeights } from "../memory/scoring.js";
 import type { ChatMessage } from "./budget.js";
 
@@ -67,18 +66,8 @@ export async function sessionNonce(
   sessionId: string,
 ): Promise<string> {
   if (!sessionId) return toHex(randomBytes(16));
-  const message = `context-nonce:v1:${orgId}:${agentId}:${sessionId}`;
-  // A session's calls repeat: its nonce is computed once (per process or isolate).
-  const key = `${pepper}\n${message}`;
-  const hit = nonces.get(key, 0);
-  if (hit) return hit;
-  const nonce = (await hmacSha256Hex(pepper, message)).slice(0, 32);
-  nonces.set(key, nonce, 0);
-  return nonce;
+  return (await hmacSha256Hex(pepper, `context-nonce:v1:${orgId}:${agentId}:${sessionId}`)).slice(0, 32);
 }
-
-/** Session nonces, derived (not secret state): bounded, never expiring on their own. */
-const nonces = createTtlCache<string>(Number.POSITIVE_INFINITY, 10_000);
 
 /** The text cold search embeds: the query, else the last user message; at most 2,000 chars. */
 export function searchText(input: AssembleInput): string {
