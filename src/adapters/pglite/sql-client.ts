@@ -1,4 +1,4 @@
-import type { PGlite, Transaction } from "@electric-sql/pglite";
+import type { PGlite, Results, Transaction } from "@electric-sql/pglite";
 import {
   canceledBeforeStart,
   type QueryResult,
@@ -9,12 +9,17 @@ import {
   toSqlError,
 } from "../../db/ports.js";
 
+/** A PGlite result as the SqlClient port's QueryResult. */
+export function toQueryResult<T>(res: Results<T>): QueryResult<T> {
+  return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+}
+
 function executor(db: PGlite | Transaction): SqlExecutor {
   return {
     async query<T = Row>(text: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
       try {
         const res = await db.query<T>(text, params as unknown[]);
-        return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+        return toQueryResult(res);
       } catch (err) {
         throw toSqlError(err);
       }

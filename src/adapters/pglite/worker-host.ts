@@ -2,6 +2,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { PGlite, Transaction } from "@electric-sql/pglite";
 import { setConfigStatement } from "../../db/settings.js";
 import { openPglite } from "./open.js";
+import { toQueryResult } from "./sql-client.js";
 import type { HostInit, HostReply, HostRequest, WireError } from "./worker-protocol.js";
 
 // The embedded database's own thread: PGlite (Postgres compiled to WebAssembly) runs
@@ -83,7 +84,7 @@ async function handle(db: PGlite, msg: HostRequest): Promise<void> {
         msg.id,
         Promise.resolve()
           .then(() => target(db, msg.tx).query(msg.text, msg.params))
-          .then((r) => ({ rows: r.rows, rowCount: r.affectedRows ?? r.rows.length })),
+          .then(toQueryResult),
       );
       return;
     case "exec":
@@ -101,7 +102,7 @@ async function handle(db: PGlite, msg: HostRequest): Promise<void> {
         db.transaction(async (tx) => {
           await tx.query(prologue.text, prologue.params);
           const r = await tx.query(msg.text, [...msg.params]);
-          return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+          return toQueryResult(r);
         }),
       );
       return;
