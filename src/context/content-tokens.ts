@@ -1,5 +1,6 @@
 import type { ContextPiece } from "./format.js";
 import { countTokens, type Encoding } from "./tokenizer.js";
+import { uuidTokens } from "./uuid-tokens.js";
 
 /**
  * Remembered counts, per encoding, in two generations: new entries go to the young
@@ -70,6 +71,7 @@ export function piecesTokens(pieces: readonly ContextPiece[], encoding: Encoding
   for (const p of pieces) {
     if (p.kind === "counted") n += p.tokens;
     else if (p.kind === "repeat") n += textTokens(p.text, encoding, exact);
+    else if (p.kind === "id") n += uuidTokens(p.text, encoding, exact);
     else n += countTokens(p.text, encoding);
   }
   return n;

@@ -1,4 +1,5 @@
 import type { MemoryCategory } from "../memory/categories.js";
+import { isCanonicalUuid } from "./uuid-tokens.js";
 
 /** Section order in the assembled context (context-assembly.md step 5). */
 export const SECTION_ORDER: readonly MemoryCategory[] = [
@@ -52,7 +53,9 @@ export function sectionTags(category: MemoryCategory, nonce: string): { open: st
 export type ContextPiece =
   | { kind: "repeat" | "once"; text: string }
   /** Already counted (a memory line whose pieces were counted when it was packed). */
-  | { kind: "counted"; text: string; tokens: number };
+  | { kind: "counted"; text: string; tokens: number }
+  /** A canonical UUID, counted without the tokenizer (uuid-tokens.ts). */
+  | { kind: "id"; text: string };
 
 /**
  * Splits escaped memory content into leading punctuation, a core that starts and ends
@@ -62,19 +65,29 @@ export type ContextPiece =
 const CORE = /^([^\s\p{L}\p{N}\p{M}]*)([\p{L}\p{N}](?:[\s\S]*[\p{L}\p{N}])?)([^\s\p{L}\p{N}\p{M}]*)$/u;
 
 /**
- * One memory line and its newline, as pieces — `<memory id="…" confidence="0.90"`,
- * ` score="0.734">` with any leading punctuation of the content, the content's core,
- * and its trailing punctuation with `</memory>`: their tokens are the line's cost.
+ * One memory line and its newline, as pieces — `<memory id="`, the id, `"
+ * confidence="0.90"`, ` score="0.734">` with any leading punctuation of the content,
+ * the content's core, and its trailing punctuation with `</memory>`: their tokens are
+ * the line's cost. The id is a piece of its own: it is new for every memory, and a
+ * canonical UUID is counted without the tokenizer; `="` before it and `"` after it
+ * are pre-tokens of their own in both encodings.
  */
 export function memoryLinePieces(m: FormattedMemory): ContextPiece[] {
   const content = escapeMarkup(m.content);
   const split = CORE.exec(content);
-  const head = `<memory id="${m.id}" confidence="${m.confidence.toFixed(2)}"`;
+  const confidence = `confidence="${m.confidence.toFixed(2)}"`;
+  const head: ContextPiece[] = isCanonicalUuid(m.id)
+    ? [
+        { kind: "repeat", text: '<memory id="' },
+        { kind: "id", text: m.id },
+        { kind: "repeat", text: `" ${confidence}` },
+      ]
+    : [{ kind: "once", text: `<memory id="${m.id}" ${confidence}` }];
   const score = ` score="${m.score.toFixed(3)}">`;
-  if (!split) return [{ kind: "once", text: `${head}${score}${content}</memory>\n` }];
+  if (!split) return [...head, { kind: "once", text: `${score}${content}</memory>\n` }];
   const [, lead = "", core = "", trail = ""] = split;
   return [
-    { kind: "repeat", text: head },
+    ...head,
     { kind: "repeat", text: `${score}${lead}` },
     { kind: "repeat", text: core },
     { kind: "repeat", text: `${trail}</memory>\n` },
