@@ -44,6 +44,10 @@ const config = (dataDir: string) =>
     LOG_LEVEL: "error",
     RATE_LIMIT_TOKEN_PER_MINUTE: "1000000",
     RATE_LIMIT_ORG_PER_MINUTE: "10000000",
+    // The embedded database's page cache, as a deployment would set it.
+    ...(process.env.PGLITE_SHARED_BUFFERS_MB
+      ? { PGLITE_SHARED_BUFFERS_MB: process.env.PGLITE_SHARED_BUFFERS_MB }
+      : {}),
   });
 
 interface Seeded {
