@@ -20,18 +20,20 @@ export function words(text: string): string[] {
   return folded.match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
+/** Suffix rules, first match wins (built once: the embedder stems every word of every query). */
+const STEM_RULES: readonly [RegExp, string][] = [
+  [/ies$/, "y"],
+  [/(ss|us)$/, "$1"],
+  [/(ing|ed)$/, ""],
+  [/(ly|ment|ness)$/, ""],
+  [/es$/, "e"],
+  [/s$/, ""],
+];
+
 /** A light suffix stemmer: "likes", "liked", "liking" and "like" share a stem. */
 export function stem(word: string): string {
   if (word.length <= 3 || /\d/.test(word)) return word;
-  const rules: [RegExp, string][] = [
-    [/ies$/, "y"],
-    [/(ss|us)$/, "$1"],
-    [/(ing|ed)$/, ""],
-    [/(ly|ment|ness)$/, ""],
-    [/es$/, "e"],
-    [/s$/, ""],
-  ];
-  for (const [re, to] of rules) {
+  for (const [re, to] of STEM_RULES) {
     if (re.test(word)) {
       const out = word.replace(re, to);
       return out.length >= 3 ? out.replace(/(.)\1$/, "$1").replace(/e$/, "") : word;
