@@ -62,11 +62,19 @@ function coldSearch(
   const release = deps.loadGuard.admitCold();
   if (!release) return Promise.resolve(SHED);
   return source(async (budget) => {
+    let inTime: boolean | undefined;
     try {
       const v = await vector;
-      return v ? await retrieveCold(deps, orgId, agentId, v, COLD_LIMIT, budget) : [];
+      const rows = v ? await retrieveCold(deps, orgId, agentId, v, COLD_LIMIT, budget) : [];
+      inTime = performance.now() <= limit.deadline;
+      return rows;
+    } catch (err) {
+      // Refused at once or failed early, it says nothing of the load; dropped from the
+      // queue when the deadline passed, or failed after it, the caller waited it out.
+      if (performance.now() > limit.deadline) inTime = false;
+      throw err;
     } finally {
-      release();
+      release(inTime);
     }
   }, limit);
 }
