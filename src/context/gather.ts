@@ -59,6 +59,8 @@ function coldSearch(
   limit: Deadline,
 ): Promise<Outcome<Candidate[]>> {
   if (deps.sql.admits?.({ deadline: limit.deadline }) === false) return Promise.resolve(SHED);
+  // `within` does not start work whose deadline has passed, and the slot is released by the work.
+  if (limit.signal.aborted) return Promise.resolve({ ok: false, reason: "timeout", ms: 0 });
   const release = deps.loadGuard.admitCold();
   if (!release) return Promise.resolve(SHED);
   return source(async (budget) => {
