@@ -147,33 +147,29 @@ async function assemble(
   const nonce = await sessionNonce(deps.pepper, orgId, agentId, input.sessionId);
   // Exact counts from remembered pieces (format.ts): a line's markup, its memory's
   // text and the tags recur across calls, so this is mostly map lookups.
-  const lineTokens = new Map<string, number>();
-  // Each line as one counted piece, reused by the formatter for the lines packed.
-  const lines = new Map<string, ContextPiece>();
+  // Each line as one counted piece: its cost when packing, reused by the formatter.
+  const lines = new Map<string, ContextPiece & { kind: "counted" }>();
+  const lineTokens = (id: string) => lines.get(id)?.tokens ?? 0;
   const scoreById = new Map(ranked.map((s) => [s.id, s]));
   for (const s of ranked) {
     const c = merged.get(s.id) as Candidate;
     const pieces = memoryLinePieces({ ...c, score: s.composite });
     const tokens = piecesTokens(pieces, model.encoding, exactTokens);
-    lineTokens.set(s.id, tokens);
     lines.set(s.id, { kind: "counted", text: pieces.map((p) => p.text).join(""), tokens });
   }
+  // A section's open and close lines, each with its newline (the cuts format.ts makes).
   const sectionCost = (category: MemoryCategory) => {
     const { open, close } = sectionTags(category, nonce);
-    return piecesTokens(
-      [
-        { kind: "repeat", text: `${open}\n` },
-        { kind: "repeat", text: `${close}\n` },
-      ],
-      model.encoding,
-      exactTokens,
+    return (
+      textTokens(`${open}\n`, model.encoding, exactTokens) +
+      textTokens(`${close}\n`, model.encoding, exactTokens)
     );
   };
   const packed = packMemories(
     ranked.map((s) => ({
       id: s.id,
       category: (merged.get(s.id) as Candidate).category,
-      tokens: lineTokens.get(s.id) ?? 0,
+      tokens: lineTokens(s.id),
     })),
     budget.memoryTokens,
     { maxMemories: input.options.maxMemories, sectionCost },

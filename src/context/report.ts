@@ -53,7 +53,7 @@ export function describeCandidates(
   candidates: readonly Candidate[],
   ranked: readonly Scored[],
   exclusions: ReadonlyMap<string, Exclusion>,
-  lineTokens: ReadonlyMap<string, number>,
+  lineTokens: (id: string) => number,
 ): MemoryUsed[] {
   const byId = new Map(candidates.map((c) => [c.id, c]));
   const rankedIds = new Set(ranked.map((s) => s.id));
@@ -68,7 +68,7 @@ export function describeCandidates(
     exclusion: s ? (exclusions.get(c.id) ?? "unknown") : "filter",
     similarity: c.similarity ?? 0,
     confidence: c.confidence,
-    tokenEstimate: s ? (lineTokens.get(c.id) ?? 0) : 0,
+    tokenEstimate: s ? lineTokens(c.id) : 0,
   });
   return [
     ...ranked.map((s, i) => describe(byId.get(s.id) as Candidate, s, i + 1)),

@@ -47,7 +47,7 @@ export function randomBytes(n: number): Uint8Array {
     poolAt = 0;
   }
   const out = pool.slice(poolAt, poolAt + n);
-  // Handed-out bytes are zeroed in the pool, so they are never handed out twice.
+  // Handed-out bytes are zeroed in the pool: a token secret made from them does not linger there.
   pool.fill(0, poolAt, poolAt + n);
   poolAt += n;
   return out;
