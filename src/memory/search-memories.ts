@@ -5,7 +5,7 @@ import type { Clock } from "../lib/clock.js";
 import { toMillis } from "../lib/clock.js";
 import { AppError } from "../lib/errors.js";
 import { requireAgent } from "./agent-scope.js";
-import { annSettings } from "./ann.js";
+import { applyAnnSettings } from "./ann.js";
 import type { MemoryCategory } from "./categories.js";
 import { lexicalQuery } from "./lexical.js";
 import { MEMORY_COLUMNS, type MemoryView, toMemoryView } from "./model.js";
@@ -79,8 +79,7 @@ export async function searchMemories(
 
   const rows = await withOrg(deps.sql, scope.orgId, async (tx) => {
     await requireAgent(tx, scope.orgId, scope.agentId);
-    const ann = annSettings("relaxed_order");
-    await tx.query(ann.text, ann.params);
+    await applyAnnSettings(tx, "relaxed_order");
     const vector = await tx.query<{ id: string }>(
       `SELECT m.id FROM memories m WHERE ${filters} AND m.embedding IS NOT NULL
         ORDER BY m.embedding <=> $6::vector LIMIT $7`,

@@ -4,7 +4,7 @@ import type { Embedder } from "../embedding/ports.js";
 import type { KeyValue } from "../kv/ports.js";
 import { AppError, notFound } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
-import { annSettings } from "./ann.js";
+import { applyAnnSettings } from "./ann.js";
 import type { MemoryEngineConfig } from "./config.js";
 import type { ConflictJudge, ConflictVerdict } from "./conflict.js";
 import { type ChangedBy, link, writeVersion } from "./history.js";
@@ -36,8 +36,7 @@ async function nearest(
   embedding: number[],
 ): Promise<Candidate[]> {
   return withOrg(sql, orgId, async (tx) => {
-    const ann = annSettings("strict_order");
-    await tx.query(ann.text, ann.params);
+    await applyAnnSettings(tx, "strict_order");
     const { rows } = await tx.query<Candidate>(
       `SELECT id, content, category, 1 - (embedding <=> $3::vector) AS similarity FROM memories
         WHERE org_id = $1 AND agent_id = $2 AND status = 'active' AND deleted_at IS NULL AND embedding IS NOT NULL

@@ -3,7 +3,7 @@ import { withOrg } from "../../db/tenant.js";
 import { sha256Hex } from "../../lib/crypto.js";
 import { AppError } from "../../lib/errors.js";
 import { isUuid } from "../../lib/ids.js";
-import { annSettings } from "../../memory/ann.js";
+import { applyAnnSettings } from "../../memory/ann.js";
 import type { RetrievedDocument, VectorMemory } from "../../memory/ports.js";
 import { byScoreThenId, checkDocuments, checkVector, searchBounds } from "../../memory/vectors.js";
 
@@ -74,8 +74,7 @@ export function createPgVectorMemory(o: PgVectorMemoryOptions): VectorMemory {
       if (topK === 0) return [];
       return withOrg(o.sql, o.orgId, async (tx) => {
         // pgvector 0.8: keep scanning the index until enough rows pass the filters.
-        const ann = annSettings("strict_order");
-        await tx.query(ann.text, ann.params);
+        await applyAnnSettings(tx, "strict_order");
         const { rows } = await tx.query<{ id: string; content: string; metadata: unknown; score: number }>(
           `SELECT id, content, metadata, 1 - (embedding <=> $1::vector) AS score
              FROM memories
