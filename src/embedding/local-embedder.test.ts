@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { cosine } from "../memory/vectors.js";
 import { LOCAL_DIMENSION, localEmbed } from "./local-embedder.js";
@@ -9,6 +10,26 @@ describe("local embedder", () => {
     expect(v).toHaveLength(LOCAL_DIMENSION);
     expect(Math.hypot(...v)).toBeCloseTo(1, 12);
     expect(localEmbed("I prefer aisle seats")).toEqual(v);
+  });
+
+  it("gives exactly the vectors already stored: same bits as every earlier build", () => {
+    // Stored memories keep the vectors they were embedded with; a query embedded any
+    // differently (even in the last bit, from summing in another order) would drift
+    // from them. The digest pins the bits of these texts' vectors.
+    const texts = [
+      "The user prefers window seats on long flights",
+      "Colour, color, colours!",
+      "the the the of and",
+      "😀 !!",
+      "Ünïcödé naïve café résumé",
+      "a b c d e f g h i j k l m n o p q r s t u v w x y z ".repeat(20),
+      "running runs ran runner running",
+      // Three or more features share a dimension here, so their order of addition shows.
+      "Pack light for the Lisbon trip: two shirts, walking shoes, a rain jacket and the charger for the old laptop; remember the museum tickets, the ferry timetable and Maria's birthday dinner on Friday at the seafood place near the river.",
+    ];
+    const digest = createHash("sha256");
+    for (const t of texts) digest.update(new Uint8Array(Float64Array.from(localEmbed(t)).buffer));
+    expect(digest.digest("hex")).toBe("2482f5062aec248da0bc81bb986e0643aa883997ffbac30b46a03da31ccfdd5c");
   });
 
   it("scores paraphrases with shared words high and unrelated text near zero", () => {

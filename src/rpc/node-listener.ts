@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerOptions, type ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import { type ConnectRouter, createConnectRouter } from "@connectrpc/connect";
 import {
   type ConnectNodeAdapterOptions,
   compressionBrotli,
@@ -8,6 +9,7 @@ import {
 } from "@connectrpc/connect-node";
 import type { Services } from "../services.js";
 import { registerContextService } from "./context-service.js";
+import { serveUnary } from "./node-unary-listener.js";
 import { RPC_READ_MAX_BYTES, rpcContextValues } from "./routes.js";
 
 type NodeListener = (
@@ -24,18 +26,39 @@ type NodeListener = (
 export const RPC_COMPRESS_MIN_BYTES = 64 * 1024;
 
 /**
- * The RPC services as a Node request listener (Connect's Node adapter); requests for
- * any other path go to `fallback`, or get 404 without one.
+ * The RPC services as a Node request listener: unary calls (every method Engram
+ * serves) through `serveUnary`, anything else through Connect's Node adapter; requests
+ * for any other path go to `fallback`, or get 404 without one.
  */
 export function nodeRequestListener(services: Services, fallback?: NodeListener): NodeListener {
-  return connectNodeAdapter({
-    routes: (router) => registerContextService(router),
+  const options = {
+    routes: (router: ConnectRouter) => registerContextService(router),
     readMaxBytes: RPC_READ_MAX_BYTES,
     acceptCompression: [compressionGzip, compressionBrotli],
     compressMinBytes: RPC_COMPRESS_MIN_BYTES,
+  };
+  const streams = connectNodeAdapter({
+    ...options,
     contextValues: () => rpcContextValues(services),
     ...(fallback ? { fallback: fallback as ConnectNodeAdapterOptions["fallback"] } : {}),
   });
+  const router = createConnectRouter(options);
+  options.routes(router);
+  const unary = new Map(
+    router.handlers.filter((h) => h.method.methodKind === "unary").map((h) => [h.requestPath, h]),
+  );
+  const report = (rpc: string, error: unknown) =>
+    services.logger.error("rpc handler failed", {
+      rpc,
+      error: error instanceof Error ? error.name : "unknown",
+    });
+  return (req, res) => {
+    const url = req.url ?? "";
+    const query = url.indexOf("?");
+    const handler = unary.get(query < 0 ? url : url.slice(0, query));
+    if (handler) void serveUnary(handler, req, res, rpcContextValues(services), report);
+    else streams(req, res);
+  };
 }
 
 /**

@@ -1,0 +1,121 @@
+import { once } from "node:events";
+import { createServer, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, createClient, createConnectRouter } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AssembleContextResponseSchema, ContextAssemblyService } from "../gen/ibex/context/v1/context_pb.js";
+import { serveUnary } from "./node-unary-listener.js";
+
+// The listener is the unit here: a stand-in service behind it, real HTTP and real
+// Connect clients in front.
+const seen: { signal?: AbortSignal; reason?: unknown } = {};
+const failures: string[] = [];
+let server: Server;
+let url: string;
+
+beforeAll(async () => {
+  const router = createConnectRouter({ readMaxBytes: 1024 }).service(ContextAssemblyService, {
+    async assembleContext(req, ctx) {
+      if (req.query === "wait") {
+        seen.signal = ctx.signal;
+        await new Promise<void>((resolve) =>
+          ctx.signal.addEventListener("abort", () => resolve(), { once: true }),
+        );
+        seen.reason = ctx.signal.reason;
+        throw new ConnectError("gone", Code.Canceled);
+      }
+      if (req.query === "missing") throw new ConnectError("no such agent", Code.NotFound);
+      return create(AssembleContextResponseSchema, {
+        assembledContext: `echo ${req.query}`,
+        requestId: req.agentId,
+      });
+    },
+  });
+  const handlers = new Map(router.handlers.map((h) => [h.requestPath, h]));
+  server = createServer((req, res) => {
+    const handler = handlers.get(req.url ?? "");
+    if (!handler) {
+      res.writeHead(404).end();
+      return;
+    }
+    void serveUnary(handler, req, res, undefined, (rpc) => failures.push(rpc));
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+const path = "/ibex.context.v1.ContextAssemblyService/AssembleContext";
+
+/** A raw HTTP/1.1 call, so the framing on the wire can be checked. */
+function post(body: string, signal?: AbortSignal) {
+  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
+    (resolve, reject) => {
+      const req = request(`${url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        signal,
+      });
+      req.on("error", reject);
+      req.on("response", (res) => {
+        let text = "";
+        res.on("data", (chunk: Buffer) => {
+          text += chunk.toString();
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      });
+      req.end(body);
+    },
+  );
+}
+
+describe("serveUnary", () => {
+  it("answers Connect and gRPC-Web clients", async () => {
+    for (const transport of [
+      createConnectTransport({ baseUrl: url, httpVersion: "1.1" }),
+      createConnectTransport({ baseUrl: url, httpVersion: "1.1", useBinaryFormat: false }),
+      createGrpcWebTransport({ baseUrl: url, httpVersion: "1.1" }),
+    ]) {
+      const client = createClient(ContextAssemblyService, transport);
+      const res = await client.assembleContext({ agentId: "a1", query: "hello" });
+      expect(res.assembledContext).toBe("echo hello");
+      await expect(client.assembleContext({ agentId: "a1", query: "missing" })).rejects.toMatchObject({
+        code: Code.NotFound,
+      });
+    }
+  });
+
+  it("sends the answer with its length", async () => {
+    const res = await post(JSON.stringify({ agentId: "a1", query: "framing" }));
+    expect(res.status).toBe(200);
+    expect(res.headers["transfer-encoding"]).toBeUndefined();
+    expect(Number(res.headers["content-length"])).toBe(Buffer.byteLength(res.body));
+    expect(JSON.parse(res.body)).toMatchObject({ assembledContext: "echo framing" });
+  });
+
+  it("refuses a message over the read limit with a Connect error", async () => {
+    const res = await post(JSON.stringify({ agentId: "a1", query: "x".repeat(4096) }));
+    expect(res.status).toBe(429);
+    expect(JSON.parse(res.body)).toMatchObject({ code: "resource_exhausted" });
+  });
+
+  it("aborts the call's signal as Canceled when the caller leaves before the answer", async () => {
+    const leave = new AbortController();
+    const call = post(JSON.stringify({ agentId: "a1", query: "wait" }), leave.signal).catch(() => "left");
+    await expect.poll(() => seen.signal).toBeDefined();
+    expect(seen.signal?.aborted).toBe(false);
+    leave.abort();
+    expect(await call).toBe("left");
+    await expect.poll(() => seen.reason).toBeDefined();
+    expect(ConnectError.from(seen.reason).code).toBe(Code.Canceled);
+    // A caller that went away is not a handler failure.
+    expect(failures).toEqual([]);
+  });
+});
