@@ -7,8 +7,9 @@ import { rankMemories } from "../memory/scoring.js";
 import { cosine } from "../memory/vectors.js";
 import { computeBudget, messagesTokens } from "./budget.js";
 import { piecesTokens, textTokens } from "./content-tokens.js";
-import { type ContextPiece, contextPieces, memoryLinePieces, sectionTags } from "./format.js";
+import { type ContextPiece, contextPieces, sectionTags } from "./format.js";
 import { gatherSources, type SourceDeps } from "./gather.js";
+import { countedMemoryLine } from "./memory-lines.js";
 import { DEFAULT_MODEL_WINDOWS, modelInfo } from "./models.js";
 import { packMemories } from "./pack.js";
 import { type AssembleOutput, describeCandidates, recordAssembly } from "./report.js";
@@ -145,17 +146,17 @@ async function assemble(
   const tPack = performance.now();
 
   const nonce = await sessionNonce(deps.pepper, orgId, agentId, input.sessionId);
-  // Exact counts from remembered pieces (format.ts): a line's markup, its memory's
-  // text and the tags recur across calls, so this is mostly map lookups.
+  // Exact counts from remembered lines and pieces (memory-lines.ts, format.ts): a
+  // memory's line but for its score, and the tags, recur across calls.
   // Each line as one counted piece: its cost when packing, reused by the formatter.
   const lines = new Map<string, ContextPiece & { kind: "counted" }>();
   const lineTokens = (id: string) => lines.get(id)?.tokens ?? 0;
   const scoreById = new Map(ranked.map((s) => [s.id, s]));
   for (const s of ranked) {
     const c = merged.get(s.id) as Candidate;
-    const pieces = memoryLinePieces({ ...c, score: s.composite });
-    const tokens = piecesTokens(pieces, model.encoding, exactTokens);
-    lines.set(s.id, { kind: "counted", text: pieces.map((p) => p.text).join(""), tokens });
+    const memory = { id: c.id, content: c.content, confidence: c.confidence, score: s.composite };
+    const line = countedMemoryLine(memory, model.encoding, exactTokens);
+    lines.set(s.id, { kind: "counted", ...line });
   }
   // A section's open and close lines, each with its newline (the cuts format.ts makes).
   const sectionCost = (category: MemoryCategory) => {

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { MemoryCategory } from "../memory/categories.js";
 import { piecesTokens, textTokens } from "./content-tokens.js";
 import { contextPieces, type FormattedMemory, formatContext, memoryLinePieces } from "./format.js";
+import { countedMemoryLine } from "./memory-lines.js";
 import { countTokens, type Encoding, warmTokenizers } from "./tokenizer.js";
 
 // A seeded generator, so a failure can be replayed.
@@ -143,5 +144,34 @@ describe.each(encodings)("token counts from pieces (%s)", (encoding) => {
       countTokens(piece, encoding),
     );
     expect(textTokens(piece, encoding, true)).toBe(countTokens(piece, encoding));
+  });
+});
+
+describe.each(encodings)("remembered memory lines (%s)", (encoding) => {
+  const piecesOf = (m: FormattedMemory) => {
+    const pieces = memoryLinePieces(m);
+    return { text: pieces.map((p) => p.text).join(""), tokens: piecesTokens(pieces, encoding, true) };
+  };
+
+  it("give the text and count of the line's pieces, call after call as scores change", () => {
+    const next = rng(encoding === "o200k_base" ? 23 : 29);
+    const memories = Array.from({ length: 300 }, (_, i) => memory(next, i));
+    for (let round = 0; round < 3; round++) {
+      for (const m of memories) {
+        const scored = { ...m, score: next() * 2.4 - 1.2 };
+        expect(countedMemoryLine(scored, encoding, true)).toEqual(piecesOf(scored));
+      }
+    }
+  });
+
+  it("follow an edit of the memory's content or confidence", () => {
+    const next = rng(31);
+    const m = memory(next, 1);
+    expect(countedMemoryLine(m, encoding, true)).toEqual(piecesOf(m));
+    const edited = { ...m, content: `${m.content} Lives in Porto now.` };
+    expect(countedMemoryLine(edited, encoding, true)).toEqual(piecesOf(edited));
+    const surer = { ...edited, confidence: 0.99 };
+    expect(countedMemoryLine(surer, encoding, true).text).toContain('confidence="0.99"');
+    expect(countedMemoryLine(surer, encoding, true)).toEqual(piecesOf(surer));
   });
 });

@@ -1,42 +1,20 @@
+import { createGenerationalMap, type GenerationalMap } from "../lib/generational-map.js";
 import type { ContextPiece } from "./format.js";
 import { countTokens, type Encoding } from "./tokenizer.js";
 import { uuidTokens } from "./uuid-tokens.js";
 
-/**
- * Remembered counts, per encoding, in two generations: new entries go to the young
- * one; when it holds MAX_KEY_CHARS of keys it becomes the old one and the previous
- * old one is dropped whole. A hit in the old generation moves back to the young one,
- * so what is in use survives. Every operation is O(1) — evicting entry by entry from
- * the front of one big Map made each insertion walk the holes left by earlier
- * deletions, which under load came to a tenth of the HTTP thread.
- */
+/** Remembered counts per encoding, up to MAX_KEY_CHARS of texts each. */
 const MAX_KEY_CHARS = 4_000_000;
 
-interface Generations {
-  young: Map<string, number>;
-  old: Map<string, number>;
-  youngChars: number;
-}
+const caches = new Map<Encoding, GenerationalMap<number>>();
 
-const caches = new Map<Encoding, Generations>();
-
-function generations(encoding: Encoding): Generations {
-  let g = caches.get(encoding);
-  if (!g) {
-    g = { young: new Map(), old: new Map(), youngChars: 0 };
-    caches.set(encoding, g);
+function remembered(encoding: Encoding): GenerationalMap<number> {
+  let counts = caches.get(encoding);
+  if (!counts) {
+    counts = createGenerationalMap<number>(MAX_KEY_CHARS);
+    caches.set(encoding, counts);
   }
-  return g;
-}
-
-function keep(g: Generations, key: string, n: number): void {
-  if (g.youngChars + key.length > MAX_KEY_CHARS) {
-    g.old = g.young;
-    g.young = new Map();
-    g.youngChars = 0;
-  }
-  g.young.set(key, n);
-  g.youngChars += key.length;
+  return counts;
 }
 
 /**
@@ -46,16 +24,11 @@ function keep(g: Generations, key: string, n: number): void {
  * estimate made while the tables load is not remembered past them.
  */
 export function textTokens(text: string, encoding: Encoding, exact: boolean): number {
-  const g = generations(encoding);
-  const young = g.young.get(text);
-  if (young !== undefined) return young;
-  const old = g.old.get(text);
-  if (old !== undefined) {
-    keep(g, text, old);
-    return old;
-  }
+  const counts = remembered(encoding);
+  const known = counts.get(text);
+  if (known !== undefined) return known;
   const n = countTokens(text, encoding);
-  if (exact && text.length <= MAX_KEY_CHARS / 8) keep(g, text, n);
+  if (exact && text.length <= MAX_KEY_CHARS / 8) counts.set(text, n);
   return n;
 }
 

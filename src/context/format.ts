@@ -65,16 +65,28 @@ export type ContextPiece =
 const CORE = /^([^\s\p{L}\p{N}\p{M}]*)([\p{L}\p{N}](?:[\s\S]*[\p{L}\p{N}])?)([^\s\p{L}\p{N}\p{M}]*)$/u;
 
 /**
- * One memory line and its newline, as pieces — `<memory id="`, the id, `"
- * confidence="0.90"`, ` score="0.734">` with any leading punctuation of the content,
+ * What a memory line is made of apart from its score, which changes between calls:
+ * the pieces before the score, the content's leading punctuation (which shares the
+ * score's piece), and the pieces after it. `lead` is null when the content has no
+ * core to cut at; the score then shares one `once` piece with all of the content.
+ */
+export interface MemoryLineParts {
+  head: ContextPiece[];
+  lead: string | null;
+  tail: ContextPiece[];
+  content: string;
+}
+
+/**
+ * The parts of one memory line and its newline — `<memory id="`, the id, `"
+ * confidence="0.90"`, then (with the score) any leading punctuation of the content,
  * the content's core, and its trailing punctuation with `</memory>`: their tokens are
  * the line's cost. The id is a piece of its own: it is new for every memory, and a
  * canonical UUID is counted without the tokenizer; `="` before it and `"` after it
  * are pre-tokens of their own in both encodings.
  */
-export function memoryLinePieces(m: FormattedMemory): ContextPiece[] {
+export function memoryLineParts(m: Pick<FormattedMemory, "id" | "content" | "confidence">): MemoryLineParts {
   const content = escapeMarkup(m.content);
-  const split = CORE.exec(content);
   const confidence = `confidence="${m.confidence.toFixed(2)}"`;
   const head: ContextPiece[] = isCanonicalUuid(m.id)
     ? [
@@ -83,15 +95,32 @@ export function memoryLinePieces(m: FormattedMemory): ContextPiece[] {
         { kind: "repeat", text: `" ${confidence}` },
       ]
     : [{ kind: "once", text: `<memory id="${m.id}" ${confidence}` }];
-  const score = ` score="${m.score.toFixed(3)}">`;
-  if (!split) return [...head, { kind: "once", text: `${score}${content}</memory>\n` }];
+  const split = CORE.exec(content);
+  if (!split) return { head, lead: null, tail: [], content };
   const [, lead = "", core = "", trail = ""] = split;
-  return [
-    ...head,
-    { kind: "repeat", text: `${score}${lead}` },
-    { kind: "repeat", text: core },
-    { kind: "repeat", text: `${trail}</memory>\n` },
-  ];
+  return {
+    head,
+    lead,
+    tail: [
+      { kind: "repeat", text: core },
+      { kind: "repeat", text: `${trail}</memory>\n` },
+    ],
+    content,
+  };
+}
+
+/** The piece that carries a line's score (and what of the content shares it). */
+export function scorePiece(parts: MemoryLineParts, score: number): ContextPiece {
+  const text = ` score="${score.toFixed(3)}">`;
+  return parts.lead === null
+    ? { kind: "once", text: `${text}${parts.content}</memory>\n` }
+    : { kind: "repeat", text: `${text}${parts.lead}` };
+}
+
+/** One memory line and its newline, as pieces (see `memoryLineParts`). */
+export function memoryLinePieces(m: FormattedMemory): ContextPiece[] {
+  const parts = memoryLineParts(m);
+  return [...parts.head, scorePiece(parts, m.score), ...parts.tail];
 }
 
 /**

@@ -105,9 +105,11 @@ export async function retrieveHot(
   const ids = await readHotSet(deps.kv, orgId, agentId, count);
   if (ids.length === 0) return [];
   const key = `${orgId}:${agentId}:${ids.join(",")}`;
-  // In arrival order with the cold searches (normal priority): as `high` a read every
-  // call makes would keep the searches from ever running. A shared read keeps the
-  // first caller's deadline but not its signal: the callers that joined still want it.
+  // Ahead of the cold searches (high priority): it is a short read by primary key,
+  // made once a second per agent (the rows are reused in between), and in the cold
+  // searches' lane it would be refused whenever they run slow — which left every
+  // answer without its hot set under load. A shared read keeps the first caller's
+  // deadline but not its signal: the callers that joined still want it.
   const read = async () => {
     const { rows } = await queryAsOrg<Record<string, unknown>>(
       deps.sql,
@@ -117,7 +119,7 @@ export async function retrieveHot(
         WHERE m.org_id = $1 AND m.agent_id = $2 AND m.id = ANY($3::uuid[])
           AND m.status = 'active' AND m.deleted_at IS NULL AND m.embedding IS NOT NULL`,
       [orgId, agentId, ids],
-      { deadline: budget?.deadline },
+      { deadline: budget?.deadline, priority: "high" },
     );
     const order = new Map(ids.map((id, i) => [id, i]));
     return rows

@@ -56,6 +56,8 @@ for (const phase of phases) {
   let errors = 0;
   let degraded = 0;
   const levels: Record<string, number> = {};
+  /** Answers by degradation level (0 full … 3 empty). */
+  const ladder: Record<number, number> = {};
   let n = 0;
   const one = async (scheduled: number) => {
     const text = sentence(n++);
@@ -75,6 +77,7 @@ for (const phase of phases) {
       server.push(res.metrics?.totalMs ?? 0);
       if (res.degradationLevel > 0) degraded++;
       levels[res.fallbackReason || "none"] = (levels[res.fallbackReason || "none"] ?? 0) + 1;
+      ladder[res.degradationLevel] = (ladder[res.degradationLevel] ?? 0) + 1;
     } catch {
       errors++;
     }
@@ -129,6 +132,7 @@ for (const phase of phases) {
     degraded_share: lat.length ? degraded / lat.length : 0,
     full_answers_rps: Number(((lat.length - degraded) / ((performance.now() - start) / 1000)).toFixed(1)),
     reasons: levels,
+    levels: ladder,
     p95_ms_by_10s: windows.map((w) => Number(q(w, 0.95).toFixed(1))),
     client_thread_utilization: Number(clientBusy.toFixed(3)),
     client_event_loop_delay_ms: {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SqlError } from "../../db/ports.js";
-import { createSessionQueue } from "./session-queue.js";
+import { createSessionQueue, PROBE_AFTER_MS } from "./session-queue.js";
 
 /** Work that finishes when told to, recording when it started. */
 function gate(log: string[], name: string) {
@@ -95,5 +95,65 @@ describe("session queue", () => {
       await tick();
     }
     expect(await inTime).toBe("in time");
+  });
+
+  it("measures again a lane whose estimate refuses everything: one probe per quiet spell", async () => {
+    let now = 0;
+    const q = createSessionQueue(() => now);
+    // A run of slow searches (a contended CPU) left the mean past any 37-ms deadline.
+    for (let i = 0; i < 60; i++) q.observe("normal", 60);
+    const refused = await q.run(async () => "x", { deadline: now + 37 }).catch((e: unknown) => e);
+    expect((refused as SqlError).sqlState).toBe("57014");
+    // Soon after, still refused: the estimate stands until it is out of date.
+    now += PROBE_AFTER_MS / 2;
+    expect(q.admits({ deadline: now + 37 })).toBe(false);
+    // Once the lane has been quiet long enough, one transaction goes through to measure.
+    now += PROBE_AFTER_MS;
+    expect(q.admits({ deadline: now + 37 })).toBe(true);
+    const log: string[] = [];
+    const probe = gate(log, "probe");
+    const running = q.run(probe.work, { deadline: now + 37 });
+    await tick();
+    expect(log).toEqual(["probe"]);
+    // While it runs, no second probe.
+    expect(q.admits({ deadline: now + 37 })).toBe(false);
+    now += 3;
+    probe.finish();
+    expect(await running).toBe("probe");
+    await tick();
+    // Fast probes bring the mean down until the lane admits on its estimate again.
+    let admittedAfter = 0;
+    for (let i = 1; i <= 40 && !q.admits({ deadline: now + 37 }); i++) {
+      now += PROBE_AFTER_MS;
+      await q.run(
+        async () => {
+          now += 3;
+        },
+        { deadline: now + 37 },
+      );
+      await tick();
+      admittedAfter = i;
+    }
+    expect(q.admits({ deadline: now + 37 })).toBe(true);
+    expect(admittedAfter).toBeLessThan(10);
+  });
+
+  it("ends a probe dropped before it started, so the lane can probe again", async () => {
+    let now = 0;
+    const q = createSessionQueue(() => now);
+    for (let i = 0; i < 60; i++) q.observe("normal", 60);
+    now += PROBE_AFTER_MS;
+    const log: string[] = [];
+    const blocker = gate(log, "blocker");
+    const first = q.run(blocker.work);
+    const leave = new AbortController();
+    const dropped = q
+      .run(async () => "never", { deadline: now + 37, signal: leave.signal })
+      .catch((e: unknown) => e);
+    leave.abort();
+    expect(((await dropped) as SqlError).sqlState).toBe("57014");
+    blocker.finish();
+    await first;
+    expect(q.admits({ deadline: now + 37 })).toBe(true);
   });
 });
