@@ -159,12 +159,18 @@ async function assemble(
     lines.set(s.id, { kind: "counted", ...line });
   }
   // A section's open and close lines, each with its newline (the cuts format.ts makes).
+  // Asked for again for every candidate of a category not yet in, so kept per call.
+  const sectionCosts = new Map<MemoryCategory, number>();
   const sectionCost = (category: MemoryCategory) => {
-    const { open, close } = sectionTags(category, nonce);
-    return (
-      textTokens(`${open}\n`, model.encoding, exactTokens) +
-      textTokens(`${close}\n`, model.encoding, exactTokens)
-    );
+    let cost = sectionCosts.get(category);
+    if (cost === undefined) {
+      const { open, close } = sectionTags(category, nonce);
+      cost =
+        textTokens(`${open}\n`, model.encoding, exactTokens) +
+        textTokens(`${close}\n`, model.encoding, exactTokens);
+      sectionCosts.set(category, cost);
+    }
+    return cost;
   };
   const packed = packMemories(
     ranked.map((s) => ({
