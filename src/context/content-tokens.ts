@@ -1,4 +1,4 @@
-import { createGenerationalMap, type GenerationalMap } from "../lib/generational-map.js";
+import { createGenerationalMap } from "../lib/generational-map.js";
 import type { ContextPiece } from "./format.js";
 import { countTokens, type Encoding } from "./tokenizer.js";
 import { uuidTokens } from "./uuid-tokens.js";
@@ -6,16 +6,20 @@ import { uuidTokens } from "./uuid-tokens.js";
 /** Remembered counts per encoding, up to MAX_KEY_CHARS of texts each. */
 const MAX_KEY_CHARS = 4_000_000;
 
-const caches = new Map<Encoding, GenerationalMap<number>>();
-
-function remembered(encoding: Encoding): GenerationalMap<number> {
-  let counts = caches.get(encoding);
-  if (!counts) {
-    counts = createGenerationalMap<number>(MAX_KEY_CHARS);
-    caches.set(encoding, counts);
-  }
-  return counts;
+/** One memo per encoding, made on first use (counts differ between encodings). */
+export function perEncoding<V>(make: () => V): (encoding: Encoding) => V {
+  const memos = new Map<Encoding, V>();
+  return (encoding) => {
+    let memo = memos.get(encoding);
+    if (memo === undefined) {
+      memo = make();
+      memos.set(encoding, memo);
+    }
+    return memo;
+  };
 }
+
+const remembered = perEncoding(() => createGenerationalMap<number>(MAX_KEY_CHARS));
 
 /**
  * Tokens of a text that comes back — a piece of the context, a directive version, a

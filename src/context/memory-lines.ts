@@ -1,12 +1,6 @@
-import { createGenerationalMap, type GenerationalMap } from "../lib/generational-map.js";
-import { piecesTokens } from "./content-tokens.js";
-import {
-  type ContextPiece,
-  type FormattedMemory,
-  type MemoryLineParts,
-  memoryLineParts,
-  scorePiece,
-} from "./format.js";
+import { createGenerationalMap } from "../lib/generational-map.js";
+import { perEncoding, piecesTokens } from "./content-tokens.js";
+import { type FormattedMemory, type MemoryLineParts, memoryLineParts, scorePiece } from "./format.js";
 import type { Encoding } from "./tokenizer.js";
 
 /** A memory line's parts that stay the same between calls, joined and counted. */
@@ -23,20 +17,11 @@ interface SteadyLine {
 /** Memory lines remembered per encoding (a few hundred bytes each). */
 const MAX_LINES = 50_000;
 
-const caches = new Map<Encoding, GenerationalMap<SteadyLine>>();
-
-function remembered(encoding: Encoding): GenerationalMap<SteadyLine> {
-  let lines = caches.get(encoding);
-  if (!lines) {
-    lines = createGenerationalMap<SteadyLine>(MAX_LINES, () => 1);
-    caches.set(encoding, lines);
-  }
-  return lines;
-}
+const remembered = perEncoding(() => createGenerationalMap<SteadyLine>(MAX_LINES, () => 1));
 
 type LineMemory = Pick<FormattedMemory, "id" | "content" | "confidence" | "score">;
 
-function steadyLine(m: LineMemory, encoding: Encoding, exact: boolean): SteadyLine {
+function steadyLine(m: Omit<LineMemory, "score">, encoding: Encoding, exact: boolean): SteadyLine {
   const parts = memoryLineParts(m);
   return {
     content: m.content,
@@ -71,36 +56,6 @@ export function countedMemoryLine(
   const score = scorePiece(line.parts, m.score);
   return {
     text: `${line.head}${score.text}${line.tail}`,
-    tokens: line.headTokens + scoreTokens(score, line.parts.lead, m.score, encoding, exact) + line.tailTokens,
+    tokens: line.headTokens + piecesTokens([score], encoding, exact) + line.tailTokens,
   };
-}
-
-/** Counts of ` score="0.734">` by encoding and score text (at most 2,401 of them each). */
-const bareScores = new Map<Encoding, Map<string, number>>();
-
-/**
- * The score piece's tokens. Most contents start with a letter, so the piece is the
- * score's markup alone, one of 2,401 strings: its count comes from a small map of
- * its own rather than the large one every text of every call goes through.
- */
-function scoreTokens(
-  piece: ContextPiece,
-  lead: string | null,
-  score: number,
-  encoding: Encoding,
-  exact: boolean,
-): number {
-  if (lead !== "" || !exact) return piecesTokens([piece], encoding, exact);
-  let counts = bareScores.get(encoding);
-  if (!counts) {
-    counts = new Map();
-    bareScores.set(encoding, counts);
-  }
-  const key = score.toFixed(3);
-  let n = counts.get(key);
-  if (n === undefined) {
-    n = piecesTokens([piece], encoding, exact);
-    counts.set(key, n);
-  }
-  return n;
 }

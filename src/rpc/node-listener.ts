@@ -1,12 +1,7 @@
 import { createServer, type IncomingMessage, type ServerOptions, type ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
-import { type ConnectRouter, createConnectRouter } from "@connectrpc/connect";
-import {
-  type ConnectNodeAdapterOptions,
-  compressionBrotli,
-  compressionGzip,
-  connectNodeAdapter,
-} from "@connectrpc/connect-node";
+import { createConnectRouter } from "@connectrpc/connect";
+import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import type { Services } from "../services.js";
 import { registerContextService } from "./context-service.js";
 import { serveUnary } from "./node-unary-listener.js";
@@ -26,27 +21,22 @@ type NodeListener = (
 export const RPC_COMPRESS_MIN_BYTES = 64 * 1024;
 
 /**
- * The RPC services as a Node request listener: unary calls (every method Engram
- * serves) through `serveUnary`, anything else through Connect's Node adapter; requests
- * for any other path go to `fallback`, or get 404 without one.
+ * The RPC services as a Node request listener: each call through `serveUnary`
+ * (every method of the contract is unary); requests for any other path go to
+ * `fallback`, or get 404 without one.
+ * @throws at start-up if a method is not unary: streams would need a listener of their own.
  */
 export function nodeRequestListener(services: Services, fallback?: NodeListener): NodeListener {
-  const options = {
-    routes: (router: ConnectRouter) => registerContextService(router),
-    readMaxBytes: RPC_READ_MAX_BYTES,
-    acceptCompression: [compressionGzip, compressionBrotli],
-    compressMinBytes: RPC_COMPRESS_MIN_BYTES,
-  };
-  const streams = connectNodeAdapter({
-    ...options,
-    contextValues: () => rpcContextValues(services),
-    ...(fallback ? { fallback: fallback as ConnectNodeAdapterOptions["fallback"] } : {}),
-  });
-  const router = createConnectRouter(options);
-  options.routes(router);
-  const unary = new Map(
-    router.handlers.filter((h) => h.method.methodKind === "unary").map((h) => [h.requestPath, h]),
+  const router = registerContextService(
+    createConnectRouter({
+      readMaxBytes: RPC_READ_MAX_BYTES,
+      acceptCompression: [compressionGzip, compressionBrotli],
+      compressMinBytes: RPC_COMPRESS_MIN_BYTES,
+    }),
   );
+  const streaming = router.handlers.find((h) => h.method.methodKind !== "unary");
+  if (streaming) throw new Error(`${streaming.requestPath}: streaming methods are not served on Node`);
+  const handlers = new Map(router.handlers.map((h) => [h.requestPath, h]));
   const report = (rpc: string, error: unknown) =>
     services.logger.error("rpc handler failed", {
       rpc,
@@ -55,9 +45,10 @@ export function nodeRequestListener(services: Services, fallback?: NodeListener)
   return (req, res) => {
     const url = req.url ?? "";
     const query = url.indexOf("?");
-    const handler = unary.get(query < 0 ? url : url.slice(0, query));
+    const handler = handlers.get(query < 0 ? url : url.slice(0, query));
     if (handler) void serveUnary(handler, req, res, rpcContextValues(services), report);
-    else streams(req, res);
+    else if (fallback) fallback(req, res);
+    else res.writeHead(404).end();
   };
 }
 

@@ -1,11 +1,15 @@
 import { once } from "node:events";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { create } from "@bufbuild/protobuf";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, createConnectRouter } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AssembleContextResponseSchema, ContextAssemblyService } from "../gen/ibex/context/v1/context_pb.js";
+import {
+  AssembleContextRequestSchema,
+  AssembleContextResponseSchema,
+  ContextAssemblyService,
+} from "../gen/ibex/context/v1/context_pb.js";
 import { serveUnary } from "./node-unary-listener.js";
 
 // The listener is the unit here: a stand-in service behind it, real HTTP and real
@@ -55,21 +59,27 @@ afterAll(() => {
 const path = "/ibex.context.v1.ContextAssemblyService/AssembleContext";
 
 /** A raw HTTP/1.1 call, so the framing on the wire can be checked. */
-function post(body: string, signal?: AbortSignal) {
-  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
+function post(body: string | Uint8Array, signal?: AbortSignal, contentType = "application/json") {
+  return new Promise<{ status: number; headers: Record<string, unknown>; body: string; bytes: number }>(
     (resolve, reject) => {
       const req = request(`${url}${path}`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": contentType },
         signal,
       });
       req.on("error", reject);
       req.on("response", (res) => {
-        let text = "";
-        res.on("data", (chunk: Buffer) => {
-          text += chunk.toString();
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => {
+          const all = Buffer.concat(chunks);
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: all.toString(),
+            bytes: all.length,
+          });
         });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
       });
       req.end(body);
     },
@@ -98,6 +108,19 @@ describe("serveUnary", () => {
     expect(res.headers["transfer-encoding"]).toBeUndefined();
     expect(Number(res.headers["content-length"])).toBe(Buffer.byteLength(res.body));
     expect(JSON.parse(res.body)).toMatchObject({ assembledContext: "echo framing" });
+    // gRPC-Web answers come from Connect without a length: the listener adds it.
+    const message = toBinary(
+      AssembleContextRequestSchema,
+      create(AssembleContextRequestSchema, { query: "web" }),
+    );
+    const frame = new Uint8Array(5 + message.length);
+    new DataView(frame.buffer).setUint32(1, message.length);
+    frame.set(message, 5);
+    const web = await post(frame, undefined, "application/grpc-web+proto");
+    expect(web.status).toBe(200);
+    expect(web.headers["transfer-encoding"]).toBeUndefined();
+    expect(Number(web.headers["content-length"])).toBe(web.bytes);
+    expect(web.body).toContain("echo web");
   });
 
   it("refuses a message over the read limit with a Connect error", async () => {

@@ -55,9 +55,9 @@ for (const phase of phases) {
   const server: number[] = [];
   let errors = 0;
   let degraded = 0;
-  const levels: Record<string, number> = {};
-  /** Answers by degradation level (0 full … 3 empty). */
-  const ladder: Record<number, number> = {};
+  /** Answers by fallback reason, and by degradation level (0 full … 3 empty). */
+  const reasons: Record<string, number> = {};
+  const levels: Record<number, number> = {};
   let n = 0;
   const one = async (scheduled: number) => {
     const text = sentence(n++);
@@ -76,8 +76,8 @@ for (const phase of phases) {
       windows[w].push(done - scheduled);
       server.push(res.metrics?.totalMs ?? 0);
       if (res.degradationLevel > 0) degraded++;
-      levels[res.fallbackReason || "none"] = (levels[res.fallbackReason || "none"] ?? 0) + 1;
-      ladder[res.degradationLevel] = (ladder[res.degradationLevel] ?? 0) + 1;
+      reasons[res.fallbackReason || "none"] = (reasons[res.fallbackReason || "none"] ?? 0) + 1;
+      levels[res.degradationLevel] = (levels[res.degradationLevel] ?? 0) + 1;
     } catch {
       errors++;
     }
@@ -131,8 +131,8 @@ for (const phase of phases) {
     error_rate: total ? errors / total : 0,
     degraded_share: lat.length ? degraded / lat.length : 0,
     full_answers_rps: Number(((lat.length - degraded) / ((performance.now() - start) / 1000)).toFixed(1)),
-    reasons: levels,
-    levels: ladder,
+    reasons,
+    levels,
     p95_ms_by_10s: windows.map((w) => Number(q(w, 0.95).toFixed(1))),
     client_thread_utilization: Number(clientBusy.toFixed(3)),
     client_event_loop_delay_ms: {
