@@ -1,11 +1,10 @@
-import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { monitorEventLoopDelay, performance as nodePerformance } from "node:perf_hooks";
-import { createInterface } from "node:readline";
-import { promisify } from "node:util";
+import { toBinary } from "@bufbuild/protobuf";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
 import { serve } from "@hono/node-server";
 import { createApp } from "../../src/app.js";
 import { retrieveCold } from "../../src/context/retrieve.js";
@@ -15,6 +14,10 @@ import { loadMigrations } from "../../src/db/migrations-fs.js";
 import { withOrg } from "../../src/db/tenant.js";
 import { localEmbed } from "../../src/embedding/local-embedder.js";
 import { parseConfig } from "../../src/env.js";
+import {
+  AssembleContextResponseSchema,
+  ContextAssemblyService,
+} from "../../src/gen/ibex/context/v1/context_pb.js";
 import { uuidv7 } from "../../src/lib/ids.js";
 import { createLogger } from "../../src/lib/logger.js";
 import { reconcileHotSet } from "../../src/memory/hot-set.js";
@@ -22,6 +25,8 @@ import { createNodeRuntime } from "../../src/node-services.js";
 import { bootstrap } from "../../src/orgs/bootstrap.js";
 import { startGrpcServer } from "../../src/rpc/grpc-server.js";
 import { rpcFirst } from "../../src/rpc/node-listener.js";
+import { startFloorServers } from "./context-floor.js";
+import { load, loadOnce, type Target, wrkPhase } from "./context-load-runner.js";
 import { sentence } from "./corpus.js";
 
 // AssembleContext under load (targets.md "Context assembly"): the Node server wiring
@@ -31,7 +36,7 @@ const N = Number(process.env.N ?? 100_000);
 const SECONDS = Number(process.env.SECONDS ?? 60);
 const SWEEP_SECONDS = Number(process.env.SWEEP_SECONDS ?? 10);
 const RATES = (process.env.RATES ?? "50,100,150,200,300,400").split(",").map(Number);
-// PHASES=connect-50,wrk-50 runs only the named load phases; OUT writes the result elsewhere.
+// PHASES=connect-50,wrk-50,floor-50 runs only the named load phases; OUT writes the result elsewhere.
 const PHASES = process.env.PHASES?.split(",");
 const OUT = process.env.OUT ?? "test/bench/results/context-load.json";
 const wanted = (name: string) => !PHASES || PHASES.includes(name);
@@ -110,6 +115,15 @@ const runtime = await createNodeRuntime(config(dir), createLogger("error"));
 const { services } = runtime;
 const { sql } = services;
 
+// Answers by degradation level, counted where the server records each assembly: wrk
+// does not read the bodies.
+const answeredByLevel: Record<number, number> = {};
+const record = services.usage.add.bind(services.usage);
+services.usage.add = (event) => {
+  answeredByLevel[event.degradationLevel] = (answeredByLevel[event.degradationLevel] ?? 0) + 1;
+  record(event);
+};
+
 const app = createApp(() => services);
 const directive = await app.request(`/v1/agents/${agentId}/directive`, {
   method: "PUT",
@@ -136,114 +150,12 @@ const grpc = await startGrpcServer(services, 0, "127.0.0.1");
 const q = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
 
-type Phase = {
-  name: string;
-  transport: "connect" | "grpc";
-  concurrency: number;
-  seconds: number;
-  rate?: number;
-  /** A warm-up at the same load in the same client process first; its figures are dropped. */
-  warmUpSeconds?: number;
-};
-
-/** The server's own figures over a window: event-loop delay, HTTP-thread and CPU time. */
-function serverMeter() {
-  const delay = monitorEventLoopDelay({ resolution: 5 });
-  delay.enable();
-  const busy = nodePerformance.eventLoopUtilization();
-  const cpu = process.cpuUsage();
-  return (requests: number) => {
-    const { active } = nodePerformance.eventLoopUtilization(busy);
-    const used = process.cpuUsage(cpu);
-    delay.disable();
-    const ms = (p: number) => Number((delay.percentile(p) / 1e6).toFixed(1));
-    const per = (x: number) => Number((x / Math.max(1, requests)).toFixed(3));
-    return {
-      server_event_loop_delay_ms: { p50: ms(50), p99: ms(99), max: ms(100) },
-      // The HTTP thread's busy time per answer: what bounds throughput once it saturates.
-      server_thread_ms_per_request: per(active),
-      // CPU time of the whole server process (HTTP and database threads) per answer.
-      server_cpu_ms_per_request: per((used.user + used.system) / 1000),
-    };
-  };
-}
-
-/**
- * Runs load phases, each in a client process of its own (after its warm-up, in the
- * same process), with the server's figures recorded over the measured part only: the
- * event-loop delay tells time queued in the server's HTTP thread from time lost in
- * the client or the OS scheduler.
- */
-async function load(phases: Phase[]) {
-  const out: Record<string, unknown>[] = [];
-  for (const { warmUpSeconds, ...phase } of phases) {
-    let meter = serverMeter();
-    const warmUp = warmUpSeconds ? [{ ...phase, name: `${phase.name}-warm-up`, seconds: warmUpSeconds }] : [];
-    const results = await loadOnce([...warmUp, phase], (name) => {
-      if (name === warmUp[0]?.name) meter = serverMeter();
-    });
-    const r = results.at(-1) ?? {};
-    out.push({ ...r, ...(warmUpSeconds ? { warm_up_s: warmUpSeconds } : {}), ...meter(Number(r.requests)) });
-  }
-  return out;
-}
-
-/** 50 connections from wrk for `seconds`, with the server's event-loop delay; null without wrk. */
-async function wrkPhase(seconds: number): Promise<Record<string, unknown> | null> {
-  const delay = monitorEventLoopDelay({ resolution: 5 });
-  delay.enable();
-  try {
-    const { stdout } = await promisify(execFile)(
-      "wrk",
-      ["-t1", "-c50", `-d${seconds}s`, "--timeout", "10s", "-s", "test/bench/context-wrk.lua", http.url],
-      { env: { ...process.env, ENGRAM_TOKEN: token, ENGRAM_AGENT: agentId } },
-    );
-    const line = stdout.trim().split("\n").at(-1) ?? "{}";
-    const ms = (p: number) => Number((delay.percentile(p) / 1e6).toFixed(1));
-    return {
-      name: "wrk-50",
-      ...(JSON.parse(line) as Record<string, unknown>),
-      server_event_loop_delay_ms: { p50: ms(50), p99: ms(99), max: ms(100) },
-    };
-  } catch (err) {
-    process.stderr.write(`wrk phase skipped: ${err instanceof Error ? err.message : String(err)}\n`);
-    return null;
-  } finally {
-    delay.disable();
-  }
-}
-
-/** Runs phases in one client process; `onPhaseDone` hears each phase's name as it ends. */
-function loadOnce(phases: Phase[], onPhaseDone: (name: string) => void = () => {}) {
-  const args = { httpUrl: http.url, grpcUrl: `http://127.0.0.1:${grpc.port}`, token, agentId, phases };
-  const child = spawn("npx", ["tsx", "test/bench/context-load-client.ts", JSON.stringify(args)], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  // The client writes each phase's result to stderr as one JSON line when it ends.
-  createInterface({ input: child.stderr }).on("line", (line) => {
-    try {
-      onPhaseDone(String((JSON.parse(line) as { name?: unknown }).name));
-    } catch {
-      process.stderr.write(`${line}\n`);
-    }
-  });
-  return new Promise<Record<string, unknown>[]>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) reject(new Error(`load client exited with ${code}`));
-      else resolve(JSON.parse(stdout) as Record<string, unknown>[]);
-    });
-  });
-}
+const target: Target = { httpUrl: http.url, grpcUrl: `http://127.0.0.1:${grpc.port}`, token, agentId };
 
 // Side by side in one run: one client at a time through Connect, and the bare ANN query,
 // after a warm-up (JIT, page cache) whose figures are dropped.
 // Both in one client process, so the client's own warm-up counts too.
-const [, sequential] = await loadOnce([
+const [, sequential] = await loadOnce(target, [
   { name: "warm-up", transport: "connect", concurrency: 1, seconds: 5 },
   { name: "sequential", transport: "connect", concurrency: 1, seconds: 10 },
 ]);
@@ -257,6 +169,7 @@ for (let i = 0; i < 300; i++) {
 const annP50 = q(ann, 0.5);
 
 const main = await load(
+  target,
   [
     // Open loop first, on a fresh server: arrivals at a fixed rate over up to 50
     // connections, as a gateway's traffic (its capacity, before any overload backlog).
@@ -292,7 +205,46 @@ const main = await load(
 );
 
 // The same closed loop from wrk (C) when it is installed: how much of the tail is the client's.
-const wrk = wanted("wrk-50") ? await wrkPhase(SECONDS) : null;
+const wrk = wanted("wrk-50") ? await wrkPhase(target, SECONDS, () => ({ ...answeredByLevel })) : null;
+
+// The floors: the same Node client at 50 concurrent against servers that do no work
+// (context-floor.ts), answering with a real answer of the kind this load gets (directive
+// and hot set).
+const floors = wanted("floor-50") ? await floorPhases() : null;
+
+async function floorPhases() {
+  const client = createClient(
+    ContextAssemblyService,
+    createConnectTransport({ baseUrl: http.url, httpVersion: "1.1", useBinaryFormat: true }),
+  );
+  const answer = await client.assembleContext(
+    {
+      agentId,
+      sessionId: "floor",
+      query: sentence(20_000_000),
+      model: "gpt-4o",
+      recentMessages: [{ role: "user", content: sentence(20_000_000) }],
+      options: { skipColdMemories: true },
+    },
+    { headers: { authorization: `Bearer ${token}` } },
+  );
+  const bytes = toBinary(AssembleContextResponseSchema, answer);
+  const servers = await startFloorServers(bytes);
+  const phase = (name: string) => ({
+    name,
+    transport: "connect" as const,
+    concurrency: 50,
+    seconds: Math.min(SECONDS, 20),
+    warmUpSeconds: 5,
+  });
+  try {
+    const [plain] = await load({ ...target, httpUrl: servers.httpUrl }, [phase("floor-http-50")]);
+    const [connect] = await load({ ...target, httpUrl: servers.connectUrl }, [phase("floor-connect-50")]);
+    return { answer_bytes: bytes.byteLength, answer_level: answer.degradationLevel, http: plain, connect };
+  } finally {
+    await servers.close();
+  }
+}
 
 const result = {
   n: N,
@@ -303,6 +255,7 @@ const result = {
   overhead_ratio: Number((Number(sequential?.p50_ms) / annP50).toFixed(2)),
   phases: main,
   wrk,
+  floors,
   at: new Date().toISOString(),
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
