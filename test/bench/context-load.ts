@@ -35,7 +35,7 @@ import { sentence } from "./corpus.js";
 const N = Number(process.env.N ?? 100_000);
 const SECONDS = Number(process.env.SECONDS ?? 60);
 const SWEEP_SECONDS = Number(process.env.SWEEP_SECONDS ?? 10);
-const RATES = (process.env.RATES ?? "50,100,150,200,300,400").split(",").map(Number);
+const RATES = (process.env.RATES ?? "50,100,150,200,300,400,500,600").split(",").map(Number);
 // PHASES=connect-50,wrk-50,floor-50 runs only the named load phases; OUT writes the result elsewhere.
 const PHASES = process.env.PHASES?.split(",");
 const OUT = process.env.OUT ?? "test/bench/results/context-load.json";
