@@ -34,6 +34,10 @@ export interface AssembleDeps extends SourceDeps {
 // Kept back from the deadline for ranking, packing, formatting and serialisation.
 const TAIL_MS = 8;
 
+// Of what is left of a caller's deadline, the share the call may take: the rest is
+// for the answer's way back to the caller, which started its clock before sending.
+const CALLER_DEADLINE_SHARE = 0.9;
+
 const ms = (x: number) => Math.max(0, Math.round(x));
 
 /**
@@ -63,7 +67,10 @@ async function assemble(
 ): Promise<AssembleOutput> {
   const t0 = performance.now();
   validate(principal, input);
-  const deadline = deps.config.CONTEXT_DEADLINE_MS;
+  const deadline = Math.min(
+    deps.config.CONTEXT_DEADLINE_MS,
+    input.deadlineMs === undefined ? Number.POSITIVE_INFINITY : input.deadlineMs * CALLER_DEADLINE_SHARE,
+  );
   const retrievalMs = Math.max(1, deadline - TAIL_MS);
   const { orgId } = principal;
   const { agentId } = input;

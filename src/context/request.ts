@@ -23,6 +23,14 @@ export interface AssembleInput {
     weights: { recency: number; relevance: number; usefulness: number; confidence: number };
     maxMemories: number;
   };
+  /**
+   * What is left of the caller's own deadline when the call starts (Connect's
+   * `connect-timeout-ms`, gRPC's `grpc-timeout`), if it sent one: the call's deadline
+   * is the smaller of 90 % of it (the rest is the answer's way back) and
+   * CONTEXT_DEADLINE_MS, so a caller in a hurry gets a degraded answer in time rather
+   * than a late one it has stopped waiting for.
+   */
+  deadlineMs?: number;
 }
 
 const QUERY_MAX_CHARS = 2000;

@@ -152,6 +152,7 @@ export function registerContextService(router: ConnectRouter): ConnectRouter {
             },
             maxMemories: o?.maxMemories ?? 0,
           },
+          deadlineMs: ctx.timeoutMs(),
         });
         return create(AssembleContextResponseSchema, {
           assembledContext: out.assembledContext,

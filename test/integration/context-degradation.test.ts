@@ -79,6 +79,46 @@ describe("degradation", () => {
   });
 });
 
+describe("the caller's deadline", () => {
+  // A configured deadline far longer than the caller's: the caller's must bound the call.
+  const patient = () => ({ ...t.services.config, CONTEXT_DEADLINE_MS: 5000 });
+  const hanging = () => ({
+    ...t.services.embedder,
+    embed: () => new Promise<never>(() => {}),
+    embedBatch: () => new Promise<never>(() => {}),
+  });
+
+  it("shortens the call's deadline: a degraded answer in time, not DeadlineExceeded", async () => {
+    const overrides = { config: patient(), embedder: hanging() };
+    for (const [transport, url] of [
+      ["connect", await serveWith(overrides)],
+      ["grpc", await fx.serveGrpcWith(overrides)],
+    ] as const) {
+      const started = performance.now();
+      const res = await client(transport, gateway, url).assembleContext(
+        { agentId: agent, query: "flight", model: "gpt-4o" },
+        { timeoutMs: 400 },
+      );
+      expect(res.degradationLevel, transport).toBe(1);
+      expect(res.fallbackReason, transport).toContain("cold_search_timeout");
+      expect(res.assembledContext, transport).toContain("<directive>");
+      expect(performance.now() - started, transport).toBeLessThan(400);
+    }
+  });
+
+  it("does not lengthen it: a caller with time to spare still gets the configured deadline", async () => {
+    const url = await serveWith({ embedder: hanging() });
+    const started = performance.now();
+    const res = await client("connect", gateway, url).assembleContext(
+      { agentId: agent, query: "flight", model: "gpt-4o" },
+      { timeoutMs: 60_000 },
+    );
+    expect(res.fallbackReason).toContain("cold_search_timeout");
+    // 45 ms configured; the bound leaves room for a loaded CI machine.
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+});
+
 describe("overload", () => {
   it("sheds cold search when its slots are busy, then the hot set when too many assemblies are in flight", async () => {
     const services = { ...t.services, loadGuard: createLoadGuard(1) };

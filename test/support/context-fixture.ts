@@ -103,6 +103,12 @@ export async function startContextFixture() {
       stops.push(server.stop);
       return server.url;
     },
+    /** The same, as the Node server's gRPC port (h2c). */
+    async serveGrpcWith(overrides: Partial<Services>): Promise<string> {
+      const server = await startGrpcServer({ ...t.services, ...overrides }, 0, "127.0.0.1");
+      stops.push(() => server.close());
+      return `http://127.0.0.1:${server.port}`;
+    },
     async close() {
       for (const stop of stops) await stop();
       await http.stop();
