@@ -1,23 +1,10 @@
 import { createGenerationalMap } from "../lib/generational-map.js";
 import type { ContextPiece } from "./format.js";
-import { countTokens, type Encoding } from "./tokenizer.js";
+import { countTokens, type Encoding, perEncoding } from "./tokenizer.js";
 import { uuidTokens } from "./uuid-tokens.js";
 
 /** Remembered counts per encoding, up to MAX_KEY_CHARS of texts each. */
 const MAX_KEY_CHARS = 4_000_000;
-
-/** One memo per encoding, made on first use (counts differ between encodings). */
-export function perEncoding<V>(make: () => V): (encoding: Encoding) => V {
-  const memos = new Map<Encoding, V>();
-  return (encoding) => {
-    let memo = memos.get(encoding);
-    if (memo === undefined) {
-      memo = make();
-      memos.set(encoding, memo);
-    }
-    return memo;
-  };
-}
 
 const remembered = perEncoding(() => createGenerationalMap<number>(MAX_KEY_CHARS));
 

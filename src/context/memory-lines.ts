@@ -1,7 +1,7 @@
 import { createGenerationalMap } from "../lib/generational-map.js";
-import { perEncoding, piecesTokens } from "./content-tokens.js";
+import { piecesTokens } from "./content-tokens.js";
 import { type FormattedMemory, type MemoryLineParts, memoryLineParts, scorePiece } from "./format.js";
-import type { Encoding } from "./tokenizer.js";
+import { type Encoding, perEncoding } from "./tokenizer.js";
 
 /** A memory line's parts that stay the same between calls, joined and counted. */
 interface SteadyLine {

@@ -9,6 +9,19 @@ export type Encoding = "o200k_base" | "cl100k_base";
 
 type CountFn = (text: string) => number;
 
+/** One memo per encoding, made on first use (counts differ between encodings). */
+export function perEncoding<V>(make: () => V): (encoding: Encoding) => V {
+  const memos = new Map<Encoding, V>();
+  return (encoding) => {
+    let memo = memos.get(encoding);
+    if (memo === undefined) {
+      memo = make();
+      memos.set(encoding, memo);
+    }
+    return memo;
+  };
+}
+
 const ready: Partial<Record<Encoding, CountFn>> = {};
 const loading: Partial<Record<Encoding, Promise<void>>> = {};
 

@@ -1,4 +1,4 @@
-import { countTokens, type Encoding } from "./tokenizer.js";
+import { countTokens, type Encoding, perEncoding } from "./tokenizer.js";
 
 const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -15,7 +15,6 @@ interface Counts {
   short: Uint8Array;
   long: Map<string, number>;
 }
-const counts = new Map<Encoding, Counts>();
 const DIGITS = 4000; // keys below: length * 1000 + value
 const SHORT = DIGITS + 10 * 1296; // then (dash * 5 + length) * 6^4 + letters in base 6
 const LONG_MAX = 50_000;
@@ -23,14 +22,7 @@ const LONG_MAX = 50_000;
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const isLetter = (c: number) => c >= 97 && c <= 102;
 
-function countsFor(encoding: Encoding): Counts {
-  let c = counts.get(encoding);
-  if (!c) {
-    c = { short: new Uint8Array(SHORT), long: new Map() };
-    counts.set(encoding, c);
-  }
-  return c;
-}
+const countsFor = perEncoding<Counts>(() => ({ short: new Uint8Array(SHORT), long: new Map() }));
 
 /**
  * Tokens of a canonical UUID (lowercase hex with dashes), exact, without running the

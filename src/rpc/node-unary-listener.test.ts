@@ -10,7 +10,7 @@ import {
   AssembleContextResponseSchema,
   ContextAssemblyService,
 } from "../gen/ibex/context/v1/context_pb.js";
-import { serveUnary } from "./node-unary-listener.js";
+import { unaryListener } from "./node-unary-listener.js";
 
 // The listener is the unit here: a stand-in service behind it, real HTTP and real
 // Connect clients in front.
@@ -37,15 +37,7 @@ beforeAll(async () => {
       });
     },
   });
-  const handlers = new Map(router.handlers.map((h) => [h.requestPath, h]));
-  server = createServer((req, res) => {
-    const handler = handlers.get(req.url ?? "");
-    if (!handler) {
-      res.writeHead(404).end();
-      return;
-    }
-    void serveUnary(handler, req, res, undefined, (rpc) => failures.push(rpc));
-  });
+  server = createServer(unaryListener(router.handlers, { report: (rpc) => failures.push(rpc) }));
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -59,10 +51,10 @@ afterAll(() => {
 const path = "/ibex.context.v1.ContextAssemblyService/AssembleContext";
 
 /** A raw HTTP/1.1 call, so the framing on the wire can be checked. */
-function post(body: string | Uint8Array, signal?: AbortSignal, contentType = "application/json") {
+function post(body: string | Uint8Array, signal?: AbortSignal, contentType = "application/json", to = path) {
   return new Promise<{ status: number; headers: Record<string, unknown>; body: string; bytes: number }>(
     (resolve, reject) => {
-      const req = request(`${url}${path}`, {
+      const req = request(`${url}${to}`, {
         method: "POST",
         headers: { "content-type": contentType },
         signal,
@@ -86,7 +78,7 @@ function post(body: string | Uint8Array, signal?: AbortSignal, contentType = "ap
   );
 }
 
-describe("serveUnary", () => {
+describe("unaryListener", () => {
   it("answers Connect and gRPC-Web clients", async () => {
     for (const transport of [
       createConnectTransport({ baseUrl: url, httpVersion: "1.1" }),
@@ -100,6 +92,13 @@ describe("serveUnary", () => {
         code: Code.NotFound,
       });
     }
+  });
+
+  it("finds a call by its path, query aside, and answers 404 for any other path", async () => {
+    const body = JSON.stringify({ agentId: "a1", query: "q" });
+    const withQuery = await post(body, undefined, "application/json", `${path}?trace=1`);
+    expect(JSON.parse(withQuery.body)).toMatchObject({ assembledContext: "echo q" });
+    expect((await post(body, undefined, "application/json", "/nope")).status).toBe(404);
   });
 
   it("sends the answer with its length", async () => {

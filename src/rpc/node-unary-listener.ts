@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, type ContextValues } from "@connectrpc/connect";
 import type {
   UniversalHandler,
   UniversalServerRequest,
@@ -9,9 +9,38 @@ import type {
 
 type NodeRequest = IncomingMessage | Http2ServerRequest;
 type NodeResponse = ServerResponse | Http2ServerResponse;
+export type NodeListener = (req: NodeRequest, res: NodeResponse) => void;
 
 /** What a failed handler is reported with: the RPC's name, never its messages. */
 export type RpcFailureReport = (rpc: string, error: unknown) => void;
+
+/**
+ * Unary handlers as a Node request listener: a call is found by its path (any query
+ * ignored) and served by `serveUnary`; any other path goes to `fallback`, or gets 404
+ * without one. `contextValues` makes each call's own values.
+ * @throws at start-up if a handler is not unary: streams would need a listener of their own.
+ */
+export function unaryListener(
+  handlers: readonly UniversalHandler[],
+  options: {
+    contextValues?: () => ContextValues;
+    report: RpcFailureReport;
+    fallback?: NodeListener | undefined;
+  },
+): NodeListener {
+  const streaming = handlers.find((h) => h.method.methodKind !== "unary");
+  if (streaming) throw new Error(`${streaming.requestPath}: streaming methods are not served on Node`);
+  const byPath = new Map(handlers.map((h) => [h.requestPath, h]));
+  const { contextValues, report, fallback } = options;
+  return (req, res) => {
+    const url = req.url ?? "";
+    const query = url.indexOf("?");
+    const handler = byPath.get(query < 0 ? url : url.slice(0, query));
+    if (handler) void serveUnary(handler, req, res, contextValues?.(), report);
+    else if (fallback) fallback(req, res);
+    else res.writeHead(404).end();
+  };
+}
 
 /**
  * Serves one unary RPC call from a Node request: the request's headers and body go to
@@ -21,8 +50,9 @@ export type RpcFailureReport = (rpc: string, error: unknown) => void;
  * Connect's own Node adapter serves streams as well, and pays for that on every unary
  * call: it aborts the call's signal when the response closes, even after a complete
  * answer (each abort builds a DOMException with a stack trace), and it moves the body
- * through async generators and awaits each write's callback (docs/measurements.md). Here the signal is aborted only when the caller leaves before the
- * answer is complete, and the answer is written with its length in one call.
+ * through async generators and awaits each write's callback (docs/measurements.md).
+ * Here the signal is aborted only when the caller leaves before the answer is
+ * complete, and the answer is written with its length in one call.
  */
 export async function serveUnary(
   handler: UniversalHandler,

@@ -1,6 +1,7 @@
 import { createConnectRouter, createContextValues } from "@connectrpc/connect";
 import {
   type UniversalHandler,
+  type UniversalHandlerOptions,
   universalServerRequestFromFetch,
   universalServerResponseToFetch,
 } from "@connectrpc/connect/protocol";
@@ -11,9 +12,12 @@ import { registerContextService, servicesKey } from "./context-service.js";
 /** Largest RPC message accepted (a long chat history fits well inside). */
 export const RPC_READ_MAX_BYTES = 4 * 1024 * 1024;
 
-/** The Connect router with every RPC service: Connect, gRPC-Web and gRPC protocols. */
-export function rpcRouter() {
-  return registerContextService(createConnectRouter({ readMaxBytes: RPC_READ_MAX_BYTES }));
+/**
+ * The Connect router with every RPC service: Connect, gRPC-Web and gRPC protocols;
+ * `options` add to the read limit (compression, on Node).
+ */
+export function rpcRouter(options: Partial<UniversalHandlerOptions> = {}) {
+  return registerContextService(createConnectRouter({ readMaxBytes: RPC_READ_MAX_BYTES, ...options }));
 }
 
 /** The context values a handler reads its services from. */

@@ -6,7 +6,7 @@ import {
   AssembleContextResponseSchema,
   ContextAssemblyService,
 } from "../../src/gen/ibex/context/v1/context_pb.js";
-import { serveUnary } from "../../src/rpc/node-unary-listener.js";
+import { unaryListener } from "../../src/rpc/node-unary-listener.js";
 
 // The floors under bench:context's figures, measured in the same run: servers that
 // answer every AssembleContext with one canned answer (a real one, captured first) and
@@ -39,12 +39,7 @@ export async function startFloorServers(answer: Uint8Array): Promise<FloorServer
   });
   const message = fromBinary(AssembleContextResponseSchema, answer);
   const router = createConnectRouter().service(ContextAssemblyService, { assembleContext: () => message });
-  const handlers = new Map(router.handlers.map((h) => [h.requestPath, h]));
-  const connect = createServer((req, res) => {
-    const handler = handlers.get(req.url ?? "");
-    if (handler) void serveUnary(handler, req, res, undefined, () => undefined);
-    else res.writeHead(404).end();
-  });
+  const connect = createServer(unaryListener(router.handlers, { report: () => undefined }));
   const [httpUrl, connectUrl] = await Promise.all([listen(plain), listen(connect)]);
   const closed = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
   return {
