@@ -13,7 +13,7 @@ import { createLocalEmbedder } from "../src/embedding/local.js";
 import { parseConfig } from "../src/env.js";
 import { systemClock } from "../src/lib/clock.js";
 import { createLogger } from "../src/lib/logger.js";
-import { memoryConfigOf, selectJudge } from "../src/memory/select.js";
+import { memoryConfigOf, selectJudge } from "../src/memory/write/select.js";
 
 // The document is generated from the route definitions alone; no database is touched.
 const noDatabase: SqlClient = {

@@ -10,7 +10,7 @@ import { problemResponse } from "./http/problem.js";
 import { requestId } from "./http/request-id.js";
 import { validationHook } from "./http/validation.js";
 import { AppError } from "./lib/errors.js";
-import { exportDownloadRoutes } from "./memory/export-routes.js";
+import { exportDownloadRoutes } from "./memory/export/export-routes.js";
 import { memoryRoutes } from "./memory/routes.js";
 import { orgRoutes } from "./orgs/routes.js";
 import { rpcRoutes } from "./rpc/routes.js";

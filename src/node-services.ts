@@ -25,7 +25,7 @@ import { systemClock } from "./lib/clock.js";
 import { randomBytes } from "./lib/crypto.js";
 import { toBase64Url } from "./lib/encoding.js";
 import type { Logger } from "./lib/logger.js";
-import { memoryConfigOf, selectJudge } from "./memory/select.js";
+import { memoryConfigOf, selectJudge } from "./memory/write/select.js";
 import type { Services } from "./services.js";
 
 /** The Node composition root's result: services plus what only the process owns. */

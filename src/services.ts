@@ -13,7 +13,7 @@ import type { KeyValue } from "./kv/ports.js";
 import type { Clock } from "./lib/clock.js";
 import type { Logger } from "./lib/logger.js";
 import type { MemoryEngineConfig } from "./memory/config.js";
-import type { ConflictJudge } from "./memory/conflict.js";
+import type { ConflictJudge } from "./memory/write/conflict.js";
 
 /** The ports the app runs on, wired to adapters by an entry point (the composition root). */
 export interface Services {

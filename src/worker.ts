@@ -20,7 +20,7 @@ import { type Config, ConfigError, parseConfig } from "./env.js";
 import { systemClock } from "./lib/clock.js";
 import { AppError } from "./lib/errors.js";
 import { createLogger } from "./lib/logger.js";
-import { memoryConfigOf, selectJudge } from "./memory/select.js";
+import { memoryConfigOf, selectJudge } from "./memory/write/select.js";
 import type { BackgroundContext, Services } from "./services.js";
 
 export { EmbedderContainer } from "./embedder/container.js";

@@ -3,7 +3,7 @@ import type { Embedder } from "../embedding/ports.js";
 import type { Config } from "../env.js";
 import type { Clock } from "../lib/clock.js";
 import type { MemoryCategory } from "../memory/categories.js";
-import { rankMemories } from "../memory/scoring.js";
+import { rankMemories } from "../memory/search/scoring.js";
 import { cosine } from "../memory/vectors.js";
 import { computeBudget, messagesTokens } from "./budget.js";
 import { piecesTokens, textTokens } from "./content-tokens.js";

@@ -1,7 +1,7 @@
 import type { SqlClient } from "../db/ports.js";
 import type { Clock } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
-import type { Scored } from "../memory/scoring.js";
+import type { Scored } from "../memory/search/scoring.js";
 import type { Exclusion } from "./pack.js";
 import type { AssembleInput } from "./request.js";
 import type { Candidate } from "./retrieve.js";

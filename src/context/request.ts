@@ -3,7 +3,7 @@ import { hmacSha256Hex, randomBytes } from "../lib/crypto.js";
 import { toHex } from "../lib/encoding.js";
 import { AppError } from "../lib/errors.js";
 import { isUuid } from "../lib/ids.js";
-import { DEFAULT_WEIGHTS, type ScoreWeights } from "../memory/scoring.js";
+import { DEFAULT_WEIGHTS, type ScoreWeights } from "../memory/search/scoring.js";
 import type { ChatMessage } from "./budget.js";
 
 /** One AssembleContext request, transport-neutral. */

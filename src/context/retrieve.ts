@@ -6,9 +6,9 @@ import type { KeyValue } from "../kv/ports.js";
 import { toMillis } from "../lib/clock.js";
 import { notFound } from "../lib/errors.js";
 import { createTtlCache, type TtlCache } from "../lib/ttl-cache.js";
-import { annSettingPairs } from "../memory/ann.js";
 import type { MemoryCategory } from "../memory/categories.js";
 import { readHotSet } from "../memory/hot-set.js";
+import { annSettingPairs } from "../memory/search/ann.js";
 
 /** A memory as the assembler needs it. */
 export interface Candidate {

@@ -1,7 +1,7 @@
 import { toIso } from "../lib/clock.js";
 import { jsonColumn } from "../lib/columns.js";
 import type { MemoryCategory, MemorySource, MemoryStatus } from "./categories.js";
-import type { PiiKind } from "./pii.js";
+import type { PiiKind } from "./write/pii.js";
 
 /** A memory as the API and the engine show it (never its embedding). */
 export interface MemoryView {

@@ -4,7 +4,7 @@ import { callerOf } from "../http/caller.js";
 import { bearerAuth, errorResponses, jsonBody, jsonResponse } from "../http/openapi.js";
 import { validationHook } from "../http/validation.js";
 import type { AppEnv } from "../services.js";
-import { registerExportRoutes } from "./export-routes.js";
+import { registerExportRoutes } from "./export/export-routes.js";
 import {
   bulkDeleteMemories,
   deleteMemory,
@@ -12,7 +12,7 @@ import {
   listMemories,
   recordFeedback,
 } from "./manage-memories.js";
-import { registerReviewRoutes } from "./review-routes.js";
+import { registerReviewRoutes } from "./review/review-routes.js";
 import {
   AgentParams,
   BulkDeleteQuery,
@@ -26,8 +26,8 @@ import {
   SearchBody,
   SearchResultSchema,
 } from "./schemas.js";
-import { searchMemories } from "./search-memories.js";
-import { registerWriteRoutes } from "./write-routes.js";
+import { searchMemories } from "./search/search-memories.js";
+import { registerWriteRoutes } from "./write/write-routes.js";
 
 const tags = ["Memories"];
 const base = "/v1/agents/{agent_id}/memories";

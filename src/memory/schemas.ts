@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { PageQuery, pageOf } from "../http/openapi.js";
 import { MEMORY_CATEGORIES, MEMORY_SOURCES, MEMORY_STATUSES } from "./categories.js";
-import { EXPORT_FORMATS } from "./export-format.js";
+import { EXPORT_FORMATS } from "./export/export-format.js";
 
 export const MemorySchema = z
   .object({

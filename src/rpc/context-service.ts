@@ -25,7 +25,7 @@ import { ERROR_TABLE, isAppError } from "../lib/errors.js";
 import { isUuid } from "../lib/ids.js";
 import { MEMORY_CATEGORIES, type MemoryCategory } from "../memory/categories.js";
 import { recordFeedbackByIds } from "../memory/manage-memories.js";
-import { searchMemories } from "../memory/search-memories.js";
+import { searchMemories } from "../memory/search/search-memories.js";
 import type { Services } from "../services.js";
 
 /** The request's services, passed by the transport as a context value (no module-level clients). */

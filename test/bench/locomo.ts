@@ -9,7 +9,7 @@ import { withOrg } from "../../src/db/tenant.js";
 import { localEmbed } from "../../src/embedding/local-embedder.js";
 import { sha256Hex } from "../../src/lib/crypto.js";
 import { uuidv7 } from "../../src/lib/ids.js";
-import { lexicalQuery } from "../../src/memory/lexical.js";
+import { lexicalQuery } from "../../src/memory/search/lexical.js";
 import { seedTenant } from "../support/tenant.js";
 
 // LoCoMo evidence recall@k for three retrievers over the same stored turns, in one

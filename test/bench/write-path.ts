@@ -10,11 +10,11 @@ import { localEmbed } from "../../src/embedding/local-embedder.js";
 import { systemClock } from "../../src/lib/clock.js";
 import { uuidv7 } from "../../src/lib/ids.js";
 import { createLogger } from "../../src/lib/logger.js";
-import { addMemory } from "../../src/memory/add-memory.js";
 import { DEFAULT_MEMORY_CONFIG } from "../../src/memory/config.js";
-import { createHeuristicJudge } from "../../src/memory/heuristic-judge.js";
-import { rankMemories } from "../../src/memory/scoring.js";
-import { searchMemories } from "../../src/memory/search-memories.js";
+import { rankMemories } from "../../src/memory/search/scoring.js";
+import { searchMemories } from "../../src/memory/search/search-memories.js";
+import { addMemory } from "../../src/memory/write/add-memory.js";
+import { createHeuristicJudge } from "../../src/memory/write/heuristic-judge.js";
 import { seedTenant } from "../support/tenant.js";
 import { rand, sentence } from "./corpus.js";
 

@@ -12,11 +12,11 @@ import type { Embedder } from "../../src/embedding/ports.js";
 import type { KeyValue } from "../../src/kv/ports.js";
 import { isAppError } from "../../src/lib/errors.js";
 import { createLogger } from "../../src/lib/logger.js";
-import { type AddMemoryDeps, addMemory } from "../../src/memory/add-memory.js";
 import { DEFAULT_MEMORY_CONFIG } from "../../src/memory/config.js";
-import type { ConflictJudge } from "../../src/memory/conflict.js";
-import { createHeuristicJudge } from "../../src/memory/heuristic-judge.js";
 import { hotSetKey, readHotSet, reconcileHotSet } from "../../src/memory/hot-set.js";
+import { type AddMemoryDeps, addMemory } from "../../src/memory/write/add-memory.js";
+import type { ConflictJudge } from "../../src/memory/write/conflict.js";
+import { createHeuristicJudge } from "../../src/memory/write/heuristic-judge.js";
 import { REDIS_URL } from "../support/redis.js";
 import { seedTenant } from "../support/tenant.js";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAppError } from "../../src/lib/errors.js";
-import { createLlmJudge } from "../../src/memory/llm-judge.js";
+import { createLlmJudge } from "../../src/memory/write/llm-judge.js";
 import { startFakeOpenAi } from "../support/fake-openai.js";
 
 let fake: Awaited<ReturnType<typeof startFakeOpenAi>>;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withOrg } from "../../src/db/tenant.js";
-import { CSV_COLUMNS } from "../../src/memory/export-format.js";
-import { EXPORT_LINK_TTL_S } from "../../src/memory/export-memories.js";
+import { CSV_COLUMNS } from "../../src/memory/export/export-format.js";
+import { EXPORT_LINK_TTL_S } from "../../src/memory/export/export-memories.js";
 import { createTestApp, newAgent, newOrg, newToken, problem, type TestApp } from "../support/app.js";
 
 let t: TestApp;

@@ -10,10 +10,10 @@ import { createLocalEmbedder } from "../../src/embedding/local.js";
 import { systemClock } from "../../src/lib/clock.js";
 import { isAppError } from "../../src/lib/errors.js";
 import { createLogger } from "../../src/lib/logger.js";
-import { addMemory } from "../../src/memory/add-memory.js";
 import { DEFAULT_MEMORY_CONFIG } from "../../src/memory/config.js";
-import { createHeuristicJudge } from "../../src/memory/heuristic-judge.js";
-import { searchMemories } from "../../src/memory/search-memories.js";
+import { searchMemories } from "../../src/memory/search/search-memories.js";
+import { addMemory } from "../../src/memory/write/add-memory.js";
+import { createHeuristicJudge } from "../../src/memory/write/heuristic-judge.js";
 import { seedTenant } from "../support/tenant.js";
 
 let sql: SqlClient;

@@ -17,7 +17,7 @@ import { createLocalEmbedder } from "../../src/embedding/local.js";
 import { parseConfig } from "../../src/env.js";
 import type { Clock } from "../../src/lib/clock.js";
 import { createLogger } from "../../src/lib/logger.js";
-import { memoryConfigOf, selectJudge } from "../../src/memory/select.js";
+import { memoryConfigOf, selectJudge } from "../../src/memory/write/select.js";
 import { bootstrap } from "../../src/orgs/bootstrap.js";
 import type { Services } from "../../src/services.js";
 

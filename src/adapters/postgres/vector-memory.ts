@@ -3,8 +3,8 @@ import { withOrg } from "../../db/tenant.js";
 import { sha256Hex } from "../../lib/crypto.js";
 import { AppError } from "../../lib/errors.js";
 import { isUuid } from "../../lib/ids.js";
-import { applyAnnSettings } from "../../memory/ann.js";
 import type { RetrievedDocument, VectorMemory } from "../../memory/ports.js";
+import { applyAnnSettings } from "../../memory/search/ann.js";
 import { byScoreThenId, checkDocuments, checkVector, searchBounds } from "../../memory/vectors.js";
 
 export interface PgVectorMemoryOptions {

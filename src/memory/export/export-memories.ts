@@ -1,19 +1,19 @@
-import { recordAudit } from "../audit/record-audit.js";
-import { auditActor, type Caller, requireAgentAccess, requireScopes } from "../auth/principal.js";
-import type { BlobStore } from "../blobs/ports.js";
-import type { SqlClient } from "../db/ports.js";
-import { withOrg } from "../db/tenant.js";
-import type { Clock } from "../lib/clock.js";
-import { toIso } from "../lib/clock.js";
-import { jsonColumn } from "../lib/columns.js";
-import { sha256Hex } from "../lib/crypto.js";
-import { AppError, isAppError, notFound } from "../lib/errors.js";
-import { uuidv7 } from "../lib/ids.js";
-import type { Logger } from "../lib/logger.js";
-import { signGrant, verifyGrant } from "../lib/signed-link.js";
-import { requireAgent } from "./agent-scope.js";
+import { recordAudit } from "../../audit/record-audit.js";
+import { auditActor, type Caller, requireAgentAccess, requireScopes } from "../../auth/principal.js";
+import type { BlobStore } from "../../blobs/ports.js";
+import type { SqlClient } from "../../db/ports.js";
+import { withOrg } from "../../db/tenant.js";
+import type { Clock } from "../../lib/clock.js";
+import { toIso } from "../../lib/clock.js";
+import { jsonColumn } from "../../lib/columns.js";
+import { sha256Hex } from "../../lib/crypto.js";
+import { AppError, isAppError, notFound } from "../../lib/errors.js";
+import { uuidv7 } from "../../lib/ids.js";
+import type { Logger } from "../../lib/logger.js";
+import { signGrant, verifyGrant } from "../../lib/signed-link.js";
+import { requireAgent } from "../agent-scope.js";
+import { countMemories, type MemoryFilter, selectMemories } from "../query-memories.js";
 import { csvHeader, EXPORT_CONTENT_TYPES, type ExportFormat, toCsvRow, toJsonLine } from "./export-format.js";
-import { countMemories, type MemoryFilter, selectMemories } from "./query-memories.js";
 
 /** Exports up to this many memories finish inside the request; larger ones run in the background. */
 export const EXPORT_INLINE_MAX = 1_000;

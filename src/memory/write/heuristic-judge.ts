@@ -1,4 +1,4 @@
-import { stem, words } from "../embedding/text.js";
+import { stem, words } from "../../embedding/text.js";
 import type { ConflictJudge, ConflictVerdict } from "./conflict.js";
 
 const NEGATIONS = new Set([

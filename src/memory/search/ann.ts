@@ -1,5 +1,5 @@
-import type { SqlExecutor } from "../db/ports.js";
-import { setConfigStatement } from "../db/settings.js";
+import type { SqlExecutor } from "../../db/ports.js";
+import { setConfigStatement } from "../../db/settings.js";
 
 /**
  * Sets the ANN query settings on the transaction (ADR-0035): HNSW with ef_search =

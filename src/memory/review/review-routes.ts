@@ -1,9 +1,9 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { callerOf } from "../http/caller.js";
-import { bearerAuth, errorResponses, jsonResponse, PageQuery } from "../http/openapi.js";
-import type { AppEnv } from "../services.js";
+import { callerOf } from "../../http/caller.js";
+import { bearerAuth, errorResponses, jsonResponse, PageQuery } from "../../http/openapi.js";
+import type { AppEnv } from "../../services.js";
+import { AgentParams, MemoryPageSchema, MemoryParams, MemorySchema } from "../schemas.js";
 import { approveMemory, listReviewQueue, rejectMemory } from "./review-memories.js";
-import { AgentParams, MemoryPageSchema, MemoryParams, MemorySchema } from "./schemas.js";
 
 const tags = ["Memories"];
 const base = "/v1/agents/{agent_id}/memories";

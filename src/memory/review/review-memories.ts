@@ -1,16 +1,16 @@
-import { recordAudit } from "../audit/record-audit.js";
-import { auditActor, type Caller, requireAgentAccess, requireScopes } from "../auth/principal.js";
-import { isUniqueViolation, type SqlClient, type SqlExecutor } from "../db/ports.js";
-import { withOrg } from "../db/tenant.js";
-import type { KeyValue } from "../kv/ports.js";
-import type { Page } from "../lib/cursor.js";
-import { AppError, notFound } from "../lib/errors.js";
-import type { Logger } from "../lib/logger.js";
-import type { MemoryEngineConfig } from "./config.js";
-import { adjustActiveCount, link, writeVersion } from "./history.js";
-import { addToHotSet, removeFromHotSet } from "./hot-set.js";
-import { listMemories } from "./manage-memories.js";
-import { MEMORY_COLUMNS, type MemoryView, toMemoryView } from "./model.js";
+import { recordAudit } from "../../audit/record-audit.js";
+import { auditActor, type Caller, requireAgentAccess, requireScopes } from "../../auth/principal.js";
+import { isUniqueViolation, type SqlClient, type SqlExecutor } from "../../db/ports.js";
+import { withOrg } from "../../db/tenant.js";
+import type { KeyValue } from "../../kv/ports.js";
+import type { Page } from "../../lib/cursor.js";
+import { AppError, notFound } from "../../lib/errors.js";
+import type { Logger } from "../../lib/logger.js";
+import type { MemoryEngineConfig } from "../config.js";
+import { adjustActiveCount, link, writeVersion } from "../history.js";
+import { addToHotSet, removeFromHotSet } from "../hot-set.js";
+import { listMemories } from "../manage-memories.js";
+import { MEMORY_COLUMNS, type MemoryView, toMemoryView } from "../model.js";
 
 type Deps = { sql: SqlClient; kv: KeyValue; logger: Logger; memoryConfig: MemoryEngineConfig };
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { AppError } from "../lib/errors.js";
-import { type JsonEndpoint, postJson } from "../lib/post-json.js";
+import { AppError } from "../../lib/errors.js";
+import { type JsonEndpoint, postJson } from "../../lib/post-json.js";
 import type { ConflictJudge, ConflictVerdict } from "./conflict.js";
 
 export interface LlmJudgeOptions extends JsonEndpoint {

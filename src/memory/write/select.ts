@@ -1,5 +1,5 @@
-import type { Config } from "../env.js";
-import { DEFAULT_MEMORY_CONFIG, type MemoryEngineConfig } from "./config.js";
+import type { Config } from "../../env.js";
+import { DEFAULT_MEMORY_CONFIG, type MemoryEngineConfig } from "../config.js";
 import type { ConflictJudge } from "./conflict.js";
 import { createHeuristicJudge } from "./heuristic-judge.js";
 import { createLlmJudge } from "./llm-judge.js";

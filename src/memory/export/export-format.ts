@@ -1,4 +1,4 @@
-import type { MemoryView } from "./model.js";
+import type { MemoryView } from "../model.js";
 
 export const EXPORT_FORMATS = ["jsonl", "csv"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

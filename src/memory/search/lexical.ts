@@ -1,4 +1,4 @@
-import { isStopword, words } from "../embedding/text.js";
+import { isStopword, words } from "../../embedding/text.js";
 
 /**
  * A Postgres `to_tsquery` string OR-ing the content words of `text` (stopwords and

@@ -1,4 +1,4 @@
-import type { MemoryCategory } from "./categories.js";
+import type { MemoryCategory } from "../categories.js";
 
 /** A memory as the judge sees it. */
 export interface JudgedMemory {

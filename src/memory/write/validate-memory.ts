@@ -1,5 +1,5 @@
-import { AppError } from "../lib/errors.js";
-import { MEMORY_CATEGORIES, MEMORY_SOURCES, type MemoryCategory, type MemorySource } from "./categories.js";
+import { AppError } from "../../lib/errors.js";
+import { MEMORY_CATEGORIES, MEMORY_SOURCES, type MemoryCategory, type MemorySource } from "../categories.js";
 
 export const MAX_CONTENT_CHARS = 8192;
 const MAX_TAGS = 20;

@@ -1,10 +1,9 @@
 import { createRoute, type OpenAPIHono as Hono, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { callerOf } from "../http/caller.js";
-import { bearerAuth, errorResponses, jsonBody, jsonResponse, ProblemSchema } from "../http/openapi.js";
-import { validationHook } from "../http/validation.js";
-import type { AppEnv } from "../services.js";
-import { getExport, readExportDownload, startExport } from "./export-memories.js";
+import { callerOf } from "../../http/caller.js";
+import { bearerAuth, errorResponses, jsonBody, jsonResponse, ProblemSchema } from "../../http/openapi.js";
+import { validationHook } from "../../http/validation.js";
+import type { AppEnv } from "../../services.js";
 import {
   AgentParams,
   DownloadParams,
@@ -12,7 +11,8 @@ import {
   ExportBody,
   ExportParams,
   ExportSchema,
-} from "./schemas.js";
+} from "../schemas.js";
+import { getExport, readExportDownload, startExport } from "./export-memories.js";
 
 const tags = ["Memories"];
 const base = "/v1/agents/{agent_id}/memories";

@@ -1,14 +1,14 @@
-import type { SqlClient } from "../db/ports.js";
-import { withOrg } from "../db/tenant.js";
-import type { Embedder } from "../embedding/ports.js";
-import type { Clock } from "../lib/clock.js";
-import { toMillis } from "../lib/clock.js";
-import { AppError } from "../lib/errors.js";
-import { requireAgent } from "./agent-scope.js";
+import type { SqlClient } from "../../db/ports.js";
+import { withOrg } from "../../db/tenant.js";
+import type { Embedder } from "../../embedding/ports.js";
+import type { Clock } from "../../lib/clock.js";
+import { toMillis } from "../../lib/clock.js";
+import { AppError } from "../../lib/errors.js";
+import { requireAgent } from "../agent-scope.js";
+import type { MemoryCategory } from "../categories.js";
+import { MEMORY_COLUMNS, type MemoryView, toMemoryView } from "../model.js";
 import { applyAnnSettings } from "./ann.js";
-import type { MemoryCategory } from "./categories.js";
 import { lexicalQuery } from "./lexical.js";
-import { MEMORY_COLUMNS, type MemoryView, toMemoryView } from "./model.js";
 import {
   checkWeights,
   rankMemories,

@@ -1,10 +1,10 @@
-import { type AuditActor, recordAudit } from "../audit/record-audit.js";
-import { withOrg } from "../db/tenant.js";
-import { toIso } from "../lib/clock.js";
-import { AppError, notFound } from "../lib/errors.js";
-import type { MemoryCategory } from "./categories.js";
-import { adjustActiveCount, type ChangedBy, writeVersion } from "./history.js";
-import { MEMORY_COLUMNS, type MemoryView, toMemoryView } from "./model.js";
+import { type AuditActor, recordAudit } from "../../audit/record-audit.js";
+import { withOrg } from "../../db/tenant.js";
+import { toIso } from "../../lib/clock.js";
+import { AppError, notFound } from "../../lib/errors.js";
+import type { MemoryCategory } from "../categories.js";
+import { adjustActiveCount, type ChangedBy, writeVersion } from "../history.js";
+import { MEMORY_COLUMNS, type MemoryView, toMemoryView } from "../model.js";
 import { redactPii } from "./pii.js";
 import { validateMemoryInput } from "./validate-memory.js";
 import {

@@ -1,10 +1,10 @@
-import { type AuditActor, recordAudit } from "../audit/record-audit.js";
-import { withOrg } from "../db/tenant.js";
-import { uuidv7 } from "../lib/ids.js";
-import { requireWritableAgent } from "./agent-scope.js";
-import type { ChangedBy } from "./history.js";
-import { adjustActiveCount, writeVersion } from "./history.js";
-import type { MemoryView } from "./model.js";
+import { type AuditActor, recordAudit } from "../../audit/record-audit.js";
+import { withOrg } from "../../db/tenant.js";
+import { uuidv7 } from "../../lib/ids.js";
+import { requireWritableAgent } from "../agent-scope.js";
+import type { ChangedBy } from "../history.js";
+import { adjustActiveCount, writeVersion } from "../history.js";
+import type { MemoryView } from "../model.js";
 import type { MemoryInput } from "./validate-memory.js";
 import {
   type AddMemoryDeps,

@@ -1,13 +1,12 @@
 import type { z } from "@hono/zod-openapi";
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { auditActor, type Caller, requireAgentAccess, requireScopes } from "../auth/principal.js";
-import { callerOf } from "../http/caller.js";
-import { bearerAuth, errorResponses, jsonBody, jsonResponse } from "../http/openapi.js";
-import { toAppError } from "../http/problem.js";
-import { validationError } from "../http/validation.js";
-import type { AppEnv } from "../services.js";
-import { type AddMemoryResult, addMemory } from "./add-memory.js";
+import { auditActor, type Caller, requireAgentAccess, requireScopes } from "../../auth/principal.js";
+import { callerOf } from "../../http/caller.js";
+import { bearerAuth, errorResponses, jsonBody, jsonResponse } from "../../http/openapi.js";
+import { toAppError } from "../../http/problem.js";
+import { validationError } from "../../http/validation.js";
+import type { AppEnv } from "../../services.js";
 import {
   AgentParams,
   BulkCreateBody,
@@ -17,7 +16,8 @@ import {
   UpdateMemoryBody,
   UpdateResultSchema,
   WriteResultSchema,
-} from "./schemas.js";
+} from "../schemas.js";
+import { type AddMemoryResult, addMemory } from "./add-memory.js";
 import { updateMemory } from "./update-memory.js";
 
 const tags = ["Memories"];

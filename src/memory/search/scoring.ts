@@ -1,5 +1,5 @@
-import { AppError } from "../lib/errors.js";
-import type { MemoryCategory } from "./categories.js";
+import { AppError } from "../../lib/errors.js";
+import type { MemoryCategory } from "../categories.js";
 
 /** Weights of the composite score; they must sum to 1. */
 export interface ScoreWeights {
