@@ -71,6 +71,28 @@ export const ConfigSchema = z.object({
   USAGE_COUNTS_FLUSH_MS: intFrom(0, 600_000).default(30_000),
   // gRPC over HTTP/2 (h2c) on Node; 0 turns it off.
   GRPC_PORT: intFrom(0, 65535).default(8790),
+  // Sessions: no activity for this long makes an active session `abandoned` (and
+  // extracted); the sweep runs every SESSION_SWEEP_SECONDS on Node (a cron on Workers).
+  SESSION_IDLE_MINUTES: intFrom(1, 7 * 24 * 60).default(45),
+  SESSION_SWEEP_SECONDS: intFrom(5, 3600).default(60),
+  // Jobs: delays before each retry (ms, comma-separated; their count is the retries),
+  // how long a claimed job is leased before another worker may take it, and how many
+  // jobs one Node process runs at once (0 turns the in-process worker off).
+  JOB_RETRY_DELAYS_MS: z
+    .string()
+    .regex(/^\d{1,9}(,\d{1,9}){0,9}$/, "must be up to 10 comma-separated millisecond delays")
+    .transform((s) => s.split(",").map(Number))
+    .default([1_000, 10_000, 100_000]),
+  JOB_LEASE_SECONDS: intFrom(5, 3600).default(120),
+  JOB_CONCURRENCY: intFrom(0, 64).default(2),
+  // QStash (jobs delivered to POST /v1/jobs/deliver): publishing token, API URL (the
+  // local dev server or a region), and the signing keys the webhook verifies.
+  QSTASH_TOKEN: z.string().min(1).optional(),
+  QSTASH_URL: z.string().url().optional(),
+  QSTASH_CURRENT_SIGNING_KEY: z.string().min(1).optional(),
+  QSTASH_NEXT_SIGNING_KEY: z.string().min(1).optional(),
+  // Extraction: the LLM extractor's model (LLM_BASE_URL set), else the rule-based one.
+  EXTRACTION_MODEL: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -83,3 +83,25 @@ export function withTokenLookup<T>(
   ];
   return withSettings(sql, settings, fn, options);
 }
+
+/** What cross-org background work may read and write (a maintenance policy per table). */
+export type MaintenancePurpose = "jobs" | "sessions";
+
+/**
+ * Runs `fn` as the application role with no org in scope but `app.maintenance` set:
+ * tenant tables read as empty except those whose maintenance policy admits `purpose`
+ * (migration 0009). Used by the job worker's claim and the idle-session sweep, which
+ * must see every org's rows and nothing else.
+ */
+export function withMaintenance<T>(
+  sql: SqlClient,
+  purpose: MaintenancePurpose,
+  fn: (tx: SqlExecutor) => Promise<T>,
+  options?: TransactionOptions,
+): Promise<T> {
+  const settings: Settings = [
+    ["role", APP_ROLE],
+    ["app.maintenance", purpose],
+  ];
+  return withSettings(sql, settings, fn, options);
+}
