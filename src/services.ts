@@ -8,6 +8,9 @@ import type { UsageRecorder } from "./context/usage-recorder.js";
 import type { SqlClient } from "./db/ports.js";
 import type { DirectiveCache } from "./directives/cache.js";
 import type { Embedder } from "./embedding/ports.js";
+import type { Extractor } from "./extraction/ports.js";
+import type { JobDeliveryVerifier, JobQueue } from "./jobs/ports.js";
+import type { RunJobDeps } from "./jobs/run-job.js";
 import type { Config } from "./env.js";
 import type { KeyValue } from "./kv/ports.js";
 import type { Clock } from "./lib/clock.js";
@@ -42,6 +45,14 @@ export interface Services {
   memoryConfig: MemoryEngineConfig;
   /** Object storage for exports and archives (R2/S3, files on disk, or memory). */
   blobs: BlobStore;
+  /** Background jobs: the ledger and its transport (in-process, waitUntil/cron or QStash). */
+  jobs: JobQueue;
+  /** What runs a claimed job: the handler of each type, retries, the lease. */
+  jobRunner: RunJobDeps & { leaseSeconds: number };
+  /** Set when jobs are delivered by QStash: verifies the webhook and names its URL. */
+  jobDelivery?: { verifier: JobDeliveryVerifier; url: string };
+  /** Session turns to memories: the LLM extractor when configured, the rules otherwise. */
+  extractor: Extractor;
   /** Runs work after the response is sent (waitUntil on Workers); failures are logged. */
   defer(task: Promise<unknown>): void;
 }

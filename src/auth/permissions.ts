@@ -20,11 +20,20 @@ export const SCOPES = [
   "org:admin",
   "analytics:read",
   "platform:admin",
+  "job:read",
+  "job:write",
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];
 
-const READ: Scope[] = ["memory:read", "directive:read", "session:read", "agent:read", "analytics:read"];
+const READ: Scope[] = [
+  "memory:read",
+  "directive:read",
+  "session:read",
+  "agent:read",
+  "analytics:read",
+  "job:read",
+];
 
 /** Preset scope sets offered when creating a token. */
 export const PRESETS = {
@@ -39,6 +48,7 @@ export const PRESETS = {
     "session:delete",
     "agent:write",
     "context:assemble",
+    "job:write",
   ],
   "read-only": READ,
   gateway: ["context:assemble", "session:write", "memory:read"],

@@ -185,20 +185,7 @@ export async function bulkDeleteMemories(
       `UPDATE memories m SET deleted_at = now(), updated_at = now() WHERE ${MEMORY_WHERE} RETURNING m.id, m.status`,
       memoryWhereParams(p.orgId, agentId, f, null),
     );
-    const deleted = rows.map((r) => String(r.id));
-    if (deleted.length > 0) {
-      await tx.query(
-        `INSERT INTO memory_versions (id, org_id, memory_id, version_num, operation, snapshot, changed_by, reason)
-         SELECT gen_random_uuid(), m.org_id, m.id,
-                coalesce((SELECT max(version_num) FROM memory_versions v WHERE v.memory_id = m.id), 0) + 1,
-                'delete', jsonb_build_object('content', m.content, 'category', m.category, 'confidence', m.confidence,
-                'status', m.status), 'user', 'bulk_delete'
-           FROM memories m WHERE m.org_id = $1 AND m.id = ANY($2::uuid[])`,
-        [p.orgId, deleted],
-      );
-      const active = rows.filter((r) => r.status === "active").length;
-      await adjustActiveCount(tx, p.orgId, agentId, -active);
-    }
+    const deleted = await recordDeletions(tx, p.orgId, agentId, rows, "bulk_delete");
     await recordAudit(tx, p.orgId, auditActor(caller), "memory.bulk_delete", agentId, {
       deleted: deleted.length,
       filter: { ...f },
@@ -209,6 +196,33 @@ export async function bulkDeleteMemories(
     deps.logger.warn("hot set update failed", { error: err instanceof Error ? err.name : "unknown" }),
   );
   return { deleted: ids.length };
+}
+
+/**
+ * After memories of one agent were soft-deleted (`rows`, with their status before):
+ * one version row each and the agent's active count. Returns their ids.
+ */
+export async function recordDeletions(
+  tx: SqlExecutor,
+  orgId: string,
+  agentId: string,
+  rows: readonly { id: string; status: string }[],
+  reason: string,
+): Promise<string[]> {
+  const deleted = rows.map((r) => String(r.id));
+  if (deleted.length === 0) return deleted;
+  await tx.query(
+    `INSERT INTO memory_versions (id, org_id, memory_id, version_num, operation, snapshot, changed_by, reason)
+     SELECT gen_random_uuid(), m.org_id, m.id,
+            coalesce((SELECT max(version_num) FROM memory_versions v WHERE v.memory_id = m.id), 0) + 1,
+            'delete', jsonb_build_object('content', m.content, 'category', m.category, 'confidence', m.confidence,
+            'status', m.status), 'user', $3
+       FROM memories m WHERE m.org_id = $1 AND m.id = ANY($2::uuid[])`,
+    [orgId, deleted, reason],
+  );
+  const active = rows.filter((r) => r.status === "active").length;
+  await adjustActiveCount(tx, orgId, agentId, -active);
+  return deleted;
 }
 
 /**

@@ -25,17 +25,55 @@ export function checkedMessages(messages: readonly Message[]): Message[] {
         fields: [{ path: `messages.${i}.content`, message: "NUL characters are not allowed" }],
       });
     }
-    return { role, content };
+    const out: Message = { role, content };
+    if (m.createdAt !== undefined) out.createdAt = checkedTime(m.createdAt, i);
+    if (m.metadata !== undefined) out.metadata = checkedMetadata(m.metadata, i);
+    return out;
   });
+}
+
+function checkedTime(value: unknown, i: number): string {
+  const ms = typeof value === "string" ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(ms)) {
+    throw new AppError("INVALID_ARGUMENT", `message ${i} has an invalid time`, {
+      fields: [{ path: `messages.${i}.created_at`, message: "must be an ISO 8601 date-time" }],
+    });
+  }
+  return new Date(ms).toISOString();
+}
+
+function checkedMetadata(value: unknown, i: number): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new AppError("INVALID_ARGUMENT", `message ${i} metadata is not an object`, {
+      fields: [{ path: `messages.${i}.metadata`, message: "must be a JSON object" }],
+    });
+  }
+  const text = JSON.stringify(value);
+  // Postgres jsonb cannot hold NUL either (see the content check above).
+  if (text.includes("\\u0000")) {
+    throw new AppError("INVALID_ARGUMENT", `message ${i} metadata contains a NUL character`, {
+      fields: [{ path: `messages.${i}.metadata`, message: "NUL characters are not allowed" }],
+    });
+  }
+  return JSON.parse(text) as Record<string, unknown>;
 }
 
 /** Serialised form for list-based stores. */
 export function encodeMessage(m: Message): string {
-  return JSON.stringify([m.role, m.content]);
+  if (m.createdAt === undefined && m.metadata === undefined) return JSON.stringify([m.role, m.content]);
+  return JSON.stringify([m.role, m.content, m.createdAt ?? null, m.metadata ?? null]);
 }
 
 /** Inverse of encodeMessage. */
 export function decodeMessage(raw: string): Message {
-  const [role, content] = JSON.parse(raw) as [MessageRole, string];
-  return { role, content };
+  const [role, content, createdAt, metadata] = JSON.parse(raw) as [
+    MessageRole,
+    string,
+    string | null | undefined,
+    Record<string, unknown> | null | undefined,
+  ];
+  const m: Message = { role, content };
+  if (createdAt != null) m.createdAt = createdAt;
+  if (metadata != null) m.metadata = metadata;
+  return m;
 }

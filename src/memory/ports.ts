@@ -9,13 +9,18 @@ export type MessageRole = "system" | "user" | "assistant" | "tool";
 export interface Message {
   role: MessageRole;
   content: string;
+  /** When the turn happened, as its sender reports it (ISO 8601, normalised to UTC). */
+  createdAt?: string;
+  /** Free-form JSON the sender attaches (tool call ids, model name, …). */
+  metadata?: Record<string, unknown>;
 }
 
 /**
  * The history of one conversation.
  * CM1: load() returns the whole history as of the call (no paging).
  * CM2: save() replaces the history; it is not an append.
- * CM3: load() returns messages exactly in save() order, unmodified, never de-duplicated.
+ * CM3: load() returns messages exactly in save() order, unmodified, never de-duplicated
+ *      (`createdAt` and `metadata` included when they were given, absent otherwise).
  * CM4: a save is atomic for readers: after a failure mid-save, load() sees the whole
  *      old or the whole new history.
  * CM5: a history never saved loads as [] (no null, no throw).

@@ -1,5 +1,7 @@
 import type { SqlClient, SqlExecutor } from "../../db/ports.js";
 import { withOrg } from "../../db/tenant.js";
+import { toIso } from "../../lib/clock.js";
+import { jsonColumn } from "../../lib/columns.js";
 import { AppError, notFound } from "../../lib/errors.js";
 import { checkedMessages } from "../../memory/messages.js";
 import type { AppendableChatMemory, Message } from "../../memory/ports.js";
@@ -9,6 +11,11 @@ export interface PostgresChatMemoryOptions {
   orgId: string;
   /** The `sessions.id` whose messages this is; the session row must exist. */
   sessionId: string;
+  /**
+   * An open tenant transaction to work in instead of one of its own per call, so an
+   * append commits together with the caller's other writes (session ingestion).
+   */
+  tx?: SqlExecutor;
 }
 
 async function insertMessages(
@@ -19,11 +26,35 @@ async function insertMessages(
 ) {
   if (messages.length === 0) return;
   await tx.query(
-    `INSERT INTO session_messages (session_id, org_id, seq, role, content)
-     SELECT $1, $2, $3 + t.ord - 1, t.role, t.content
-       FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS t(role, content, ord)`,
-    [o.sessionId, o.orgId, first, messages.map((m) => m.role), messages.map((m) => m.content)],
+    `INSERT INTO session_messages (session_id, org_id, seq, role, content, sent_at, metadata)
+     SELECT $1, $2, $3 + t.ord - 1, t.role, t.content, t.sent_at, t.metadata
+       FROM unnest($4::text[], $5::text[], $6::timestamptz[], $7::jsonb[])
+            WITH ORDINALITY AS t(role, content, sent_at, metadata, ord)`,
+    [
+      o.sessionId,
+      o.orgId,
+      first,
+      messages.map((m) => m.role),
+      messages.map((m) => m.content),
+      messages.map((m) => m.createdAt ?? null),
+      messages.map((m) => (m.metadata === undefined ? null : JSON.stringify(m.metadata))),
+    ],
   );
+}
+
+interface StoredMessage {
+  role: Message["role"];
+  content: string;
+  sent_at: unknown;
+  metadata: unknown;
+}
+
+function toMessage(r: StoredMessage): Message {
+  const m: Message = { role: r.role, content: r.content };
+  const sentAt = toIso(r.sent_at);
+  if (sentAt !== null) m.createdAt = sentAt;
+  if (r.metadata != null) m.metadata = jsonColumn<Record<string, unknown>>(r.metadata);
+  return m;
 }
 
 /** Locks the session row: serialises every writer of this history. */
@@ -44,19 +75,22 @@ async function lockSession(tx: SqlExecutor, o: PostgresChatMemoryOptions): Promi
  * against it (A2). `sessions.turn_count` is kept equal to the message count.
  */
 export function createPostgresChatMemory(o: PostgresChatMemoryOptions): AppendableChatMemory {
+  const inTx = <T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> =>
+    o.tx ? fn(o.tx) : withOrg(o.sql, o.orgId, fn);
   const memory: AppendableChatMemory = {
     async load() {
-      return withOrg(o.sql, o.orgId, async (tx) => {
-        const { rows } = await tx.query<Message>(
-          "SELECT role, content FROM session_messages WHERE org_id = $1 AND session_id = $2 ORDER BY seq",
+      return inTx(async (tx) => {
+        const { rows } = await tx.query<StoredMessage>(
+          `SELECT role, content, sent_at, metadata FROM session_messages
+            WHERE org_id = $1 AND session_id = $2 ORDER BY seq`,
           [o.orgId, o.sessionId],
         );
-        return rows.map((r) => ({ role: r.role, content: r.content }));
+        return rows.map(toMessage);
       });
     },
     async save(messages) {
       const checked = checkedMessages(messages);
-      await withOrg(o.sql, o.orgId, async (tx) => {
+      await inTx(async (tx) => {
         await lockSession(tx, o);
         await tx.query("DELETE FROM session_messages WHERE org_id = $1 AND session_id = $2", [
           o.orgId,
@@ -72,7 +106,7 @@ export function createPostgresChatMemory(o: PostgresChatMemoryOptions): Appendab
     clear: () => memory.save([]),
     async append(messages, options = {}) {
       const checked = checkedMessages(messages);
-      return withOrg(o.sql, o.orgId, async (tx) => {
+      return inTx(async (tx) => {
         const current = await lockSession(tx, o);
         if (options.expectedLength !== undefined && options.expectedLength !== current) {
           throw new AppError("CONFLICT", "history length changed since it was read");

@@ -1,4 +1,5 @@
 import { type AuditActor, recordAudit } from "../../audit/record-audit.js";
+import type { SqlExecutor } from "../../db/ports.js";
 import { withOrg } from "../../db/tenant.js";
 import { uuidv7 } from "../../lib/ids.js";
 import { requireWritableAgent } from "../agent-scope.js";
@@ -17,6 +18,21 @@ import {
 } from "./write-steps.js";
 
 export type { AddMemoryDeps } from "./write-steps.js";
+
+/** Who writes, and how the write fits the caller's own work. */
+export interface AddMemoryScope {
+  orgId: string;
+  agentId: string;
+  changedBy: ChangedBy;
+  audit?: AuditActor;
+  /**
+   * Runs inside the write's transaction after it, whatever the outcome: work that must
+   * commit with the memory or not at all (extraction's progress and idempotency keys).
+   */
+  inTransaction?: (tx: SqlExecutor, result: AddMemoryResult) => Promise<void>;
+  /** A memory whose confidence is below this goes to review instead of active. */
+  reviewBelowConfidence?: number;
+}
 
 /** What happened to a write; callers branch on `outcome` (no exceptions for these). */
 export type AddMemoryResult =
@@ -41,13 +57,13 @@ export type AddMemoryResult =
  */
 export async function addMemory(
   deps: AddMemoryDeps,
-  scope: { orgId: string; agentId: string; changedBy: ChangedBy; audit?: AuditActor },
+  scope: AddMemoryScope,
   input: MemoryInput,
 ): Promise<AddMemoryResult> {
   const { orgId, agentId } = scope;
   const w = await prepareWrite(deps, scope, input);
 
-  const result = await withOrg(deps.sql, orgId, async (tx): Promise<AddMemoryResult> => {
+  const write = async (tx: SqlExecutor): Promise<AddMemoryResult> => {
     await requireWritableAgent(tx, orgId, agentId);
     // Serialises concurrent writers of the same content for this agent.
     await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`${agentId}:${w.hash}`]);
@@ -65,7 +81,10 @@ export async function addMemory(
       return { outcome: "duplicate", memory: await readMemory(tx, orgId, id) };
     }
 
-    const r = await resolveCandidates(tx, orgId, w, deps.config);
+    const resolved = await resolveCandidates(tx, orgId, w, deps.config);
+    // An uncertain extraction is kept for a person to confirm rather than trusted.
+    const unsure = scope.reviewBelowConfidence !== undefined && w.confidence < scope.reviewBelowConfidence;
+    const r = unsure && resolved.status === "active" ? { ...resolved, status: "pending_review" as const } : resolved;
     const id = uuidv7();
     await tx.query(
       `INSERT INTO memories (id, org_id, agent_id, session_id, content, content_hash, embedding, embedding_model,
@@ -110,7 +129,7 @@ export async function addMemory(
       });
     }
     if (w.quarantined) return { outcome: "flagged", memory, reason: "quarantined", conflictsWith: [] };
-    if (r.review.length)
+    if (r.review.length || r.status === "pending_review")
       return {
         outcome: "flagged",
         memory,
@@ -119,6 +138,11 @@ export async function addMemory(
       };
     if (r.merges.length) return { outcome: "merged", memory, merged: r.merges, superseded };
     return { outcome: "created", memory, superseded };
+  };
+  const result = await withOrg(deps.sql, orgId, async (tx) => {
+    const outcome = await write(tx);
+    await scope.inTransaction?.(tx, outcome);
+    return outcome;
   });
 
   const gone =

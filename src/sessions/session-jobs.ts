@@ -1,0 +1,27 @@
+import type { JobMessage } from "../jobs/messages.js";
+
+/** The session a completion or the idle sweep hands to the jobs. */
+export interface EndedSession {
+  id: string;
+  agentId: string;
+  /** Messages at the end: part of each job's key, so a session reopened and ended again gets new jobs. */
+  messageCount: number;
+}
+
+/**
+ * The jobs that follow a session's end, with their idempotency keys. Extraction
+ * runs unless the agent turned it off; the transcript archive joins this list as
+ * `session.archive` once archives exist.
+ */
+export function jobsForEndedSession(s: EndedSession, extractionEnabled: boolean): JobMessage[] {
+  const jobs: JobMessage[] = [];
+  if (extractionEnabled) {
+    jobs.push({
+      type: "memory.extract",
+      v: 1,
+      payload: { agent_id: s.agentId, session_id: s.id },
+      key: `memory.extract:${s.id}:${s.messageCount}`,
+    });
+  }
+  return jobs;
+}
