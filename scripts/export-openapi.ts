@@ -11,6 +11,8 @@ import type { SqlClient } from "../src/db/ports.js";
 import { createDirectiveCache } from "../src/directives/cache.js";
 import { createLocalEmbedder } from "../src/embedding/local.js";
 import { parseConfig } from "../src/env.js";
+import { selectExtractor } from "../src/extraction/select.js";
+import { createJobServices } from "../src/job-services.js";
 import { systemClock } from "../src/lib/clock.js";
 import { createLogger } from "../src/lib/logger.js";
 import { memoryConfigOf, selectJudge } from "../src/memory/write/select.js";
@@ -23,7 +25,7 @@ const noDatabase: SqlClient = {
   close: async () => {},
 };
 const config = parseConfig({});
-const app = createApp(() => ({
+const base = {
   config,
   sql: noDatabase,
   logger: createLogger("error"),
@@ -41,7 +43,13 @@ const app = createApp(() => ({
   judge: selectJudge(config),
   memoryConfig: memoryConfigOf(config),
   defer: () => {},
-}));
+  chatMemory: () => {
+    throw new Error("no database while exporting OpenAPI");
+  },
+  extractor: selectExtractor(config),
+};
+const { worker: _worker, ...jobServices } = createJobServices(base, "node");
+const app = createApp(() => ({ ...base, ...jobServices }));
 const res = await app.request("/openapi.json");
 const doc = (await res.json()) as { paths: Record<string, unknown> };
 const out = process.argv[2] ?? "docs/openapi.json";

@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { agentRoutes } from "./agents/routes.js";
 import { directiveRoutes } from "./directives/routes.js";
 import { accessLog } from "./http/access-log.js";
+import { jobDeliveryRoutes, jobRoutes } from "./jobs/routes.js";
 import { authenticate } from "./http/auth.js";
 import { limitBody, requireJsonBody } from "./http/body.js";
 import { docsRoutes } from "./http/docs.js";
@@ -15,6 +16,7 @@ import { memoryRoutes } from "./memory/routes.js";
 import { orgRoutes } from "./orgs/routes.js";
 import { rpcRoutes } from "./rpc/routes.js";
 import type { AppEnv, BackgroundContext, ServicesResolver } from "./services.js";
+import { sessionRoutes } from "./sessions/routes.js";
 import { tokenRoutes } from "./tokens/routes.js";
 import { userRoutes } from "./users/routes.js";
 
@@ -44,6 +46,7 @@ export function createApp(resolve: ServicesResolver): OpenAPIHono<AppEnv> {
   app.route("/", docsRoutes());
   app.route("/", exportDownloadRoutes());
   app.route("/", rpcRoutes());
+  app.route("/", jobDeliveryRoutes());
 
   app.use("/v1/*", limitBody(), requireJsonBody(), authenticate());
   app.route("/", orgRoutes());
@@ -52,6 +55,8 @@ export function createApp(resolve: ServicesResolver): OpenAPIHono<AppEnv> {
   app.route("/", tokenRoutes());
   app.route("/", memoryRoutes());
   app.route("/", directiveRoutes());
+  app.route("/", sessionRoutes());
+  app.route("/", jobRoutes());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
@@ -64,7 +69,7 @@ export function createApp(resolve: ServicesResolver): OpenAPIHono<AppEnv> {
       title: "Engram management API",
       version: API_VERSION,
       description:
-        "Manage organisations, users, agents, tokens and memories. Errors are application/problem+json.",
+        "Manage organisations, users, agents, tokens, memories, sessions and jobs. Errors are application/problem+json.",
     },
   });
 

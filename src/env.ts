@@ -121,5 +121,13 @@ export function parseConfig(raw: Record<string, unknown>): Config {
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
   }
-  return result.data;
+  const c = result.data;
+  if (c.QSTASH_TOKEN) {
+    const missing = ["QSTASH_CURRENT_SIGNING_KEY", "QSTASH_NEXT_SIGNING_KEY", "PUBLIC_URL"].filter(
+      (k) => c[k as keyof Config] === undefined,
+    );
+    // QStash delivers to PUBLIC_URL and the webhook must verify what it delivers.
+    if (missing.length) throw new ConfigError(missing.map((k) => `${k}: required when QSTASH_TOKEN is set`));
+  }
+  return c;
 }

@@ -9,6 +9,7 @@ import { createPgSqlClient } from "./adapters/pg/sql-client.js";
 import { openPglite, type PgliteOptions } from "./adapters/pglite/open.js";
 import { createPgliteSqlClient } from "./adapters/pglite/sql-client.js";
 import { createPgliteWorkerClient } from "./adapters/pglite/worker-client.js";
+import { createPostgresChatMemory } from "./adapters/postgres/chat-memory.js";
 import { createRedisKeyValue } from "./adapters/redis/key-value.js";
 import { createUpstashKeyValue } from "./adapters/upstash/key-value.js";
 import { createKvRateLimiter } from "./auth/kv-rate-limiter.js";
@@ -16,9 +17,12 @@ import { createTokenCache } from "./auth/token-cache.js";
 import { createLoadGuard } from "./context/load-guard.js";
 import { createHotRowsCache } from "./context/retrieve.js";
 import { createUsageRecorder } from "./context/usage-recorder.js";
-import type { SqlClient } from "./db/ports.js";
+import type { SqlClient, SqlExecutor } from "./db/ports.js";
 import { createDirectiveCache } from "./directives/cache.js";
 import { selectEmbedder } from "./embedding/select.js";
+import { selectExtractor } from "./extraction/select.js";
+import { createJobServices } from "./job-services.js";
+import type { JobWorker } from "./jobs/worker.js";
 import type { Config } from "./env.js";
 import type { KeyValue } from "./kv/ports.js";
 import { systemClock } from "./lib/clock.js";
@@ -33,6 +37,8 @@ export interface NodeRuntime {
   services: Services;
   /** True when the database is the embedded one (no DATABASE_URL). */
   embedded: boolean;
+  /** Runs the jobs ledger in this process (started by the entry point). */
+  jobWorker: JobWorker;
   close(): Promise<void>;
 }
 
@@ -166,7 +172,7 @@ export async function createNodeRuntime(
   const pepper = await loadPepper(config, dataDir);
   const { sql, embedded } = await openDatabase(config, dataDir, options.pgSocketPort);
   const store = openKeyValue(config);
-  const services: Services = {
+  const base = {
     config,
     sql,
     logger,
@@ -184,16 +190,23 @@ export async function createNodeRuntime(
     judge: selectJudge(config),
     memoryConfig: memoryConfigOf(config),
     blobs: createFsBlobStore(resolve(dataDir, "blobs")),
-    defer(task) {
+    defer(task: Promise<unknown>) {
       task.catch((err: unknown) =>
         logger.warn("background task failed", { error: err instanceof Error ? err.name : "unknown" }),
       );
     },
+    chatMemory: (scope: { orgId: string; sessionId: string; tx: SqlExecutor }) =>
+      createPostgresChatMemory({ sql, ...scope }),
+    extractor: selectExtractor(config),
   };
+  const { worker, ...jobServices } = createJobServices(base, "node");
+  const services: Services = { ...base, ...jobServices };
   return {
     services,
     embedded,
+    jobWorker: worker,
     close: async () => {
+      await worker.stop();
       await store.close();
       await sql.close();
     },

@@ -7,6 +7,7 @@ import { loadMigrations } from "./db/migrations-fs.js";
 import { ConfigError, parseConfig } from "./env.js";
 import { createLogger } from "./lib/logger.js";
 import { createNodeRuntime } from "./node-services.js";
+import { scheduleSessionSweep } from "./sessions/schedule-sweep.js";
 import { bootstrap } from "./orgs/bootstrap.js";
 import { startGrpcServer } from "./rpc/grpc-server.js";
 import { rpcFirst } from "./rpc/node-listener.js";
@@ -51,6 +52,11 @@ async function main(): Promise<void> {
     }
   }
 
+  // Background work: the jobs ledger run in process (unless QStash delivers it) and
+  // the idle-session sweep.
+  if (services.jobs.kind === "embedded") runtime.jobWorker.start();
+  const stopSweep = scheduleSessionSweep(services, config.SESSION_IDLE_MINUTES, config.SESSION_SWEEP_SECONDS);
+
   if (socketPort && runtime.embedded) {
     logger.info("embedded database exposed", { url: `postgres://postgres@127.0.0.1:${socketPort}/postgres` });
   }
@@ -81,6 +87,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     logger.info("shutting down", { signal });
     stopAnalyze();
+    stopSweep();
     server.close(async () => {
       await services.usage.flush(services.sql, Date.now(), true).catch(() => undefined);
       await grpc?.close();

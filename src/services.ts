@@ -17,6 +17,7 @@ import type { Clock } from "./lib/clock.js";
 import type { Logger } from "./lib/logger.js";
 import type { MemoryEngineConfig } from "./memory/config.js";
 import type { ConflictJudge } from "./memory/write/conflict.js";
+import type { ChatMemoryFactory } from "./sessions/append-turns.js";
 
 /** The ports the app runs on, wired to adapters by an entry point (the composition root). */
 export interface Services {
@@ -51,6 +52,8 @@ export interface Services {
   jobRunner: RunJobDeps & { leaseSeconds: number };
   /** Set when jobs are delivered by QStash: verifies the webhook and names its URL. */
   jobDelivery?: { verifier: JobDeliveryVerifier; url: string };
+  /** A session's transcript (the Postgres ChatMemory) inside an open tenant transaction. */
+  chatMemory: ChatMemoryFactory;
   /** Session turns to memories: the LLM extractor when configured, the rules otherwise. */
   extractor: Extractor;
   /** Runs work after the response is sent (waitUntil on Workers); failures are logged. */

@@ -2,6 +2,7 @@ import { createMemoryKeyValue } from "./adapters/in-memory/key-value.js";
 import { createMemoryRateLimiter } from "./adapters/in-memory/rate-limiter.js";
 import { createNeonSqlClient } from "./adapters/neon/sql-client.js";
 import { createPgSqlClient } from "./adapters/pg/sql-client.js";
+import { createPostgresChatMemory } from "./adapters/postgres/chat-memory.js";
 import { createR2BlobStore } from "./adapters/r2/blob-store.js";
 import { createUpstashKeyValue } from "./adapters/upstash/key-value.js";
 import { createApp } from "./app.js";
@@ -11,17 +12,21 @@ import { unavailableBlobStore } from "./blobs/unavailable.js";
 import { createLoadGuard, type LoadGuard } from "./context/load-guard.js";
 import { createHotRowsCache } from "./context/retrieve.js";
 import { createUsageRecorder } from "./context/usage-recorder.js";
-import type { SqlClient } from "./db/ports.js";
+import type { SqlClient, SqlExecutor } from "./db/ports.js";
 import { createDirectiveCache } from "./directives/cache.js";
 import { createEmbeddingServiceClient } from "./embedding/http-client.js";
 import { LOCAL_DIMENSION } from "./embedding/local-embedder.js";
 import { selectEmbedder } from "./embedding/select.js";
 import { type Config, ConfigError, parseConfig } from "./env.js";
+import { selectExtractor } from "./extraction/select.js";
+import { createJobServices } from "./job-services.js";
+import type { JobWorker } from "./jobs/worker.js";
 import { systemClock } from "./lib/clock.js";
 import { AppError } from "./lib/errors.js";
 import { createLogger } from "./lib/logger.js";
 import { memoryConfigOf, selectJudge } from "./memory/write/select.js";
 import type { BackgroundContext, Services } from "./services.js";
+import { sweepIdleSessions } from "./sessions/sweep-idle-sessions.js";
 
 export { EmbedderContainer } from "./embedder/container.js";
 
@@ -32,6 +37,9 @@ export interface WorkerEnv extends Record<string, unknown> {
   /** Exports and archives; without it, features that store files answer 503. */
   BLOBS?: R2Bucket;
 }
+
+/** Jobs one cron run may run, so it stays well inside the platform's time limit. */
+const CRON_JOB_LIMIT = 50;
 
 // Module scope holds only pure state (no I/O handles): the parsed config and caches.
 const configs = new WeakMap<object, Config>();
@@ -82,7 +90,15 @@ function containerEmbedder(ns: DurableObjectNamespace, config: Config) {
   });
 }
 
-function buildServices(env: WorkerEnv, ctx: BackgroundContext): Services {
+/** Services plus the background work they started, which must end before the connection closes. */
+interface RequestServices {
+  services: Services;
+  /** Waits for every deferred task (including those deferred meanwhile), then closes the database client. */
+  settle(): Promise<void>;
+  worker: JobWorker;
+}
+
+function buildServices(env: WorkerEnv, ctx: BackgroundContext): RequestServices {
   const config = configFor(env);
   const logger = createLogger(config.LOG_LEVEL);
   tokenCache ??= createTokenCache(config.TOKEN_CACHE_TTL_MS);
@@ -92,9 +108,11 @@ function buildServices(env: WorkerEnv, ctx: BackgroundContext): Services {
     config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN
       ? createUpstashKeyValue({ url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN })
       : null;
-  return {
+  const sql = sqlFor(env, config);
+  const pending = new Set<Promise<unknown>>();
+  const base = {
     config,
-    sql: sqlFor(env, config),
+    sql,
     logger,
     clock: systemClock,
     pepper: config.TOKEN_PEPPER ?? "",
@@ -110,12 +128,26 @@ function buildServices(env: WorkerEnv, ctx: BackgroundContext): Services {
     judge: selectJudge(config),
     memoryConfig: memoryConfigOf(config),
     blobs: env.BLOBS ? createR2BlobStore(env.BLOBS) : unavailableBlobStore(),
-    defer(task) {
-      ctx.waitUntil(
-        task.catch((err: unknown) =>
+    defer(task: Promise<unknown>) {
+      const tracked = task
+        .catch((err: unknown) =>
           logger.warn("background task failed", { error: err instanceof Error ? err.name : "unknown" }),
-        ),
-      );
+        )
+        .finally(() => pending.delete(tracked));
+      pending.add(tracked);
+      ctx.waitUntil(tracked);
+    },
+    chatMemory: (scope: { orgId: string; sessionId: string; tx: SqlExecutor }) =>
+      createPostgresChatMemory({ sql, ...scope }),
+    extractor: selectExtractor(config),
+  };
+  const { worker, ...jobServices } = createJobServices(base, "workers");
+  return {
+    services: { ...base, ...jobServices },
+    worker,
+    async settle() {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+      await sql.close();
     },
   };
 }
@@ -143,18 +175,35 @@ function configErrorResponse(err: ConfigError): Response {
 
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
-    let services: Services;
+    let built: RequestServices;
     try {
-      services = buildServices(env, ctx);
+      built = buildServices(env, ctx);
     } catch (err) {
       if (err instanceof ConfigError) return configErrorResponse(err);
       throw err;
     }
-    perRequest.set(ctx, services);
+    perRequest.set(ctx, built.services);
     try {
       return await app.fetch(request, env, ctx);
     } finally {
-      ctx.waitUntil(services.sql.close());
+      ctx.waitUntil(built.settle());
+    }
+  },
+
+  /**
+   * The cron trigger (wrangler.toml `[triggers]`): abandons idle sessions (enqueueing
+   * their jobs) and runs the jobs ledger's due work — retries, and jobs whose
+   * dispatch did not happen (a publish that failed, an isolate that went away).
+   */
+  async scheduled(_controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+    const built = buildServices(env, ctx);
+    const { services } = built;
+    try {
+      const swept = await sweepIdleSessions(services, services.config.SESSION_IDLE_MINUTES);
+      const ran = await built.worker.drain(CRON_JOB_LIMIT);
+      services.logger.info("cron", { abandoned: swept.abandoned, ...ran });
+    } finally {
+      ctx.waitUntil(built.settle());
     }
   },
 } satisfies ExportedHandler<WorkerEnv>;

@@ -3,6 +3,7 @@ import { createMemoryKeyValue } from "../../src/adapters/in-memory/key-value.js"
 import { createMemoryRateLimiter } from "../../src/adapters/in-memory/rate-limiter.js";
 import { openPglite } from "../../src/adapters/pglite/open.js";
 import { createPgliteSqlClient } from "../../src/adapters/pglite/sql-client.js";
+import { createPostgresChatMemory } from "../../src/adapters/postgres/chat-memory.js";
 import { createApp } from "../../src/app.js";
 import { createTokenCache } from "../../src/auth/token-cache.js";
 import { createLoadGuard } from "../../src/context/load-guard.js";
@@ -10,11 +11,14 @@ import { createHotRowsCache } from "../../src/context/retrieve.js";
 import { createUsageRecorder } from "../../src/context/usage-recorder.js";
 import { migrate } from "../../src/db/migrate.js";
 import { loadMigrations } from "../../src/db/migrations-fs.js";
-import type { SqlClient } from "../../src/db/ports.js";
+import type { SqlClient, SqlExecutor } from "../../src/db/ports.js";
 import { withOrg } from "../../src/db/tenant.js";
 import { createDirectiveCache } from "../../src/directives/cache.js";
 import { createLocalEmbedder } from "../../src/embedding/local.js";
 import { parseConfig } from "../../src/env.js";
+import { selectExtractor } from "../../src/extraction/select.js";
+import { createJobServices } from "../../src/job-services.js";
+import type { JobWorker } from "../../src/jobs/worker.js";
 import type { Clock } from "../../src/lib/clock.js";
 import { createLogger } from "../../src/lib/logger.js";
 import { memoryConfigOf, selectJudge } from "../../src/memory/write/select.js";
@@ -31,6 +35,8 @@ export interface TestApp {
   app: ReturnType<typeof createApp>;
   sql: SqlClient;
   services: Services;
+  /** The in-process job worker; not started: tests run due jobs with `drain()`. */
+  jobWorker: JobWorker;
   clock: ReturnType<typeof testClock>;
   /** Every log line written, for scanning. */
   logs: string[];
@@ -65,7 +71,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     const logs: string[] = [];
     const clock = testClock();
     const pending: Promise<unknown>[] = [];
-    const services: Services = {
+    const base = {
       config,
       sql,
       logger: createLogger("debug", (_lvl, line) => logs.push(line)),
@@ -82,13 +88,19 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       judge: selectJudge(config),
       memoryConfig: memoryConfigOf(config),
       blobs,
-      defer: (task) => void pending.push(task.catch(() => undefined)),
+      defer: (task: Promise<unknown>) => void pending.push(task.catch(() => undefined)),
+      chatMemory: (scope: { orgId: string; sessionId: string; tx: SqlExecutor }) =>
+        createPostgresChatMemory({ sql, ...scope }),
+      extractor: selectExtractor(config),
     };
+    const { worker, ...jobServices } = createJobServices(base, "node");
+    const services: Services = { ...base, ...jobServices };
     const app = createApp(() => services);
     const t: TestApp = {
       app,
       sql,
       services,
+      jobWorker: worker,
       clock,
       logs,
       rootToken: boot.mintedToken ?? "",
