@@ -54,7 +54,12 @@ export function createJobServices(
     leaseSeconds: config.JOB_LEASE_SECONDS,
     pollMs: 1_000,
   });
-  if (config.QSTASH_TOKEN && config.QSTASH_CURRENT_SIGNING_KEY && config.QSTASH_NEXT_SIGNING_KEY && config.PUBLIC_URL) {
+  if (
+    config.QSTASH_TOKEN &&
+    config.QSTASH_CURRENT_SIGNING_KEY &&
+    config.QSTASH_NEXT_SIGNING_KEY &&
+    config.PUBLIC_URL
+  ) {
     const url = `${config.PUBLIC_URL}${DELIVERY_PATH}`;
     const publisher = createQstashPublisher({
       token: config.QSTASH_TOKEN,

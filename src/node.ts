@@ -7,10 +7,10 @@ import { loadMigrations } from "./db/migrations-fs.js";
 import { ConfigError, parseConfig } from "./env.js";
 import { createLogger } from "./lib/logger.js";
 import { createNodeRuntime } from "./node-services.js";
-import { scheduleSessionSweep } from "./sessions/schedule-sweep.js";
 import { bootstrap } from "./orgs/bootstrap.js";
 import { startGrpcServer } from "./rpc/grpc-server.js";
 import { rpcFirst } from "./rpc/node-listener.js";
+import { scheduleSessionSweep } from "./sessions/schedule-sweep.js";
 
 /**
  * Node entry: the embedded default and self-hosting. Applies migrations, bootstraps

@@ -1,9 +1,9 @@
 import type { SqlClient, SqlExecutor } from "../db/ports.js";
 import { withOrg } from "../db/tenant.js";
-import { isAppError } from "../lib/errors.js";
-import type { Logger } from "../lib/logger.js";
 import type { JobRun } from "../jobs/handlers.js";
 import type { JobPayload } from "../jobs/messages.js";
+import { isAppError } from "../lib/errors.js";
+import type { Logger } from "../lib/logger.js";
 import { type AddMemoryDeps, type AddMemoryResult, addMemory } from "../memory/write/add-memory.js";
 import type { ExtractedFact, Extractor, Turn } from "./ports.js";
 
@@ -129,11 +129,13 @@ export async function extractSession(
           continue;
         }
         const last = index === ofTurn.length - 1;
-        const outcome = await writeFact(deps, run, agentId, sessionId, fact, key, last).catch((err: unknown) => {
-          // A fact the pipeline refuses (too long, say) is dropped; anything else is the job's failure.
-          if (isAppError(err) && err.code === "INVALID_ARGUMENT") return null;
-          throw err;
-        });
+        const outcome = await writeFact(deps, run, agentId, sessionId, fact, key, last).catch(
+          (err: unknown) => {
+            // A fact the pipeline refuses (too long, say) is dropped; anything else is the job's failure.
+            if (isAppError(err) && err.code === "INVALID_ARGUMENT") return null;
+            throw err;
+          },
+        );
         if (outcome === null) tally.rejected += 1;
         else tally[outcome.outcome] += 1;
       }

@@ -32,7 +32,15 @@ export async function insertJobs(
     );
     const row = existing.rows[0];
     if (row) {
-      refs.push({ id: String(row.id), orgId, type: m.type, version: m.v, payload: m.payload, key: m.key, created: false });
+      refs.push({
+        id: String(row.id),
+        orgId,
+        type: m.type,
+        version: m.v,
+        payload: m.payload,
+        key: m.key,
+        created: false,
+      });
     }
   }
   return refs;
@@ -40,5 +48,11 @@ export async function insertJobs(
 
 /** The body a publishing transport delivers: the envelope the webhook validates. */
 export function deliveryBody(job: JobRef): string {
-  return JSON.stringify({ job_id: job.id, org_id: job.orgId, type: job.type, v: job.version, payload: job.payload });
+  return JSON.stringify({
+    job_id: job.id,
+    org_id: job.orgId,
+    type: job.type,
+    v: job.version,
+    payload: job.payload,
+  });
 }

@@ -19,7 +19,10 @@ export async function getJob(deps: { sql: SqlClient }, caller: Caller, id: strin
   requireJobAccess(caller, "job:read");
   const orgId = caller.principal.orgId;
   return withOrg(deps.sql, orgId, async (tx) => {
-    const { rows } = await tx.query(`SELECT ${JOB_COLUMNS} FROM jobs WHERE org_id = $1 AND id = $2`, [orgId, id]);
+    const { rows } = await tx.query(`SELECT ${JOB_COLUMNS} FROM jobs WHERE org_id = $1 AND id = $2`, [
+      orgId,
+      id,
+    ]);
     const row = rows[0];
     if (!row) throw notFound("job");
     const failures = await tx.query<Record<string, unknown>>(

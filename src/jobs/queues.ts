@@ -45,7 +45,11 @@ export function createDeferredJobQueue(
  * QStash: each new job is published to the delivery webhook with its key as the
  * deduplication id. A publish that fails leaves the job queued (J3); the cron runs it.
  */
-export function createPublishingJobQueue(publisher: JobPublisher, maxAttempts: number, logger: Logger): JobQueue {
+export function createPublishingJobQueue(
+  publisher: JobPublisher,
+  maxAttempts: number,
+  logger: Logger,
+): JobQueue {
   return {
     kind: "qstash",
     enqueue: enqueueWith(maxAttempts),
@@ -55,7 +59,10 @@ export function createPublishingJobQueue(publisher: JobPublisher, maxAttempts: n
           .filter((j) => j.created)
           .map((j) =>
             publisher.publish(j).catch((err: unknown) => {
-              logger.warn("job publish failed", { job_id: j.id, error: err instanceof Error ? err.name : "unknown" });
+              logger.warn("job publish failed", {
+                job_id: j.id,
+                error: err instanceof Error ? err.name : "unknown",
+              });
             }),
           ),
       );

@@ -21,7 +21,13 @@ export async function replayJob(
   const orgId = caller.principal.orgId;
   const actor: AuditActor = auditActor(caller);
   const ref = await withOrg(deps.sql, orgId, async (tx) => {
-    const { rows } = await tx.query<{ status: string; type: string; version: number; payload: unknown; dedup_key: string }>(
+    const { rows } = await tx.query<{
+      status: string;
+      type: string;
+      version: number;
+      payload: unknown;
+      dedup_key: string;
+    }>(
       "SELECT status, type, version, payload, dedup_key FROM jobs WHERE org_id = $1 AND id = $2 FOR UPDATE",
       [orgId, id],
     );

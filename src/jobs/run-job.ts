@@ -39,7 +39,9 @@ export async function runJob(deps: RunJobDeps, job: JobRow): Promise<RunOutcome>
   const message = parseJobMessage(job.type, job.version, job.payload);
   if (!message.ok) {
     deps.logger.warn("job message invalid", { job_id: job.id, type: job.type, reason: message.reason });
-    return (await failJob(deps.sql, job, `invalid_message:${message.reason}`, false, deps.retryDelaysMs)) ?? "lost";
+    return (
+      (await failJob(deps.sql, job, `invalid_message:${message.reason}`, false, deps.retryDelaysMs)) ?? "lost"
+    );
   }
   const handler = deps.handlers[message.type] as JobHandler;
   const started = performance.now();
@@ -59,7 +61,13 @@ export async function runJob(deps: RunJobDeps, job: JobRow): Promise<RunOutcome>
   } catch (err) {
     const label = errorLabel(err);
     const outcome = await failJob(deps.sql, job, label, isRetryable(err), deps.retryDelaysMs);
-    deps.logger.warn("job failed", { job_id: job.id, type: job.type, attempt: job.attempts, error: label, outcome });
+    deps.logger.warn("job failed", {
+      job_id: job.id,
+      type: job.type,
+      attempt: job.attempts,
+      error: label,
+      outcome,
+    });
     return outcome ?? "lost";
   }
 }

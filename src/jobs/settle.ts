@@ -37,7 +37,8 @@ export async function failJob(
   retryDelaysMs: readonly number[],
 ): Promise<FailureOutcome | null> {
   const delay = retryDelaysMs[job.attempts - 1];
-  const outcome: FailureOutcome = retryable && job.attempts < job.max_attempts && delay !== undefined ? "retry" : "dead";
+  const outcome: FailureOutcome =
+    retryable && job.attempts < job.max_attempts && delay !== undefined ? "retry" : "dead";
   return withOrg(sql, job.org_id, async (tx) => {
     const { rowCount } = await tx.query(
       `UPDATE jobs SET status = $4, last_error = $5, lease_until = NULL, updated_at = now(),

@@ -7,7 +7,9 @@ import {
 } from "@connectrpc/connect/protocol";
 import { Hono } from "hono";
 import type { AppEnv, Services } from "../services.js";
-import { registerContextService, servicesKey } from "./context-service.js";
+import { registerContextService } from "./context-service.js";
+import { servicesKey } from "./handler.js";
+import { registerSessionService } from "./session-service.js";
 
 /** Largest RPC message accepted (a long chat history fits well inside). */
 export const RPC_READ_MAX_BYTES = 4 * 1024 * 1024;
@@ -17,7 +19,9 @@ export const RPC_READ_MAX_BYTES = 4 * 1024 * 1024;
  * `options` add to the read limit (compression, on Node).
  */
 export function rpcRouter(options: Partial<UniversalHandlerOptions> = {}) {
-  return registerContextService(createConnectRouter({ readMaxBytes: RPC_READ_MAX_BYTES, ...options }));
+  return registerSessionService(
+    registerContextService(createConnectRouter({ readMaxBytes: RPC_READ_MAX_BYTES, ...options })),
+  );
 }
 
 /** The context values a handler reads its services from. */

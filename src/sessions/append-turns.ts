@@ -10,7 +10,11 @@ import { findSession } from "./find-session.js";
 import { type SessionView, toSessionView } from "./model.js";
 
 /** Opens the session's history in a transaction (the Postgres ChatMemory). */
-export type ChatMemoryFactory = (scope: { orgId: string; sessionId: string; tx: SqlExecutor }) => AppendableChatMemory;
+export type ChatMemoryFactory = (scope: {
+  orgId: string;
+  sessionId: string;
+  tx: SqlExecutor;
+}) => AppendableChatMemory;
 
 export interface AppendTurnsInput {
   agentId: string;
@@ -88,7 +92,9 @@ export async function appendTurns(
         if (first.request_hash !== hash) {
           throw new AppError("CONFLICT", "idempotency key was used with another request body");
         }
-        const stored = (typeof first.result === "string" ? JSON.parse(first.result) : first.result) as AppendTurnsResult;
+        const stored = (
+          typeof first.result === "string" ? JSON.parse(first.result) : first.result
+        ) as AppendTurnsResult;
         return { ...stored, replayed: true };
       }
     }
@@ -106,7 +112,10 @@ export async function appendTurns(
                  last_activity_at, completed_at`,
       [orgId, sessionUuid],
     );
-    await tx.query("UPDATE agents SET last_active_at = now() WHERE org_id = $1 AND id = $2", [orgId, input.agentId]);
+    await tx.query("UPDATE agents SET last_active_at = now() WHERE org_id = $1 AND id = $2", [
+      orgId,
+      input.agentId,
+    ]);
     const result: AppendTurnsResult = {
       session: toSessionView(after.rows[0] ?? row),
       appended: input.messages.length,

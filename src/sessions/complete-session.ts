@@ -1,8 +1,8 @@
 import { type Caller, requireAgentAccess, requireScopes } from "../auth/principal.js";
 import type { SqlClient } from "../db/ports.js";
 import { withOrg } from "../db/tenant.js";
-import { AppError } from "../lib/errors.js";
 import type { JobQueue } from "../jobs/ports.js";
+import { AppError } from "../lib/errors.js";
 import { endSession } from "./end-session.js";
 import { findSession } from "./find-session.js";
 import { type SessionView, toSessionView } from "./model.js";

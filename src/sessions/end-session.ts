@@ -1,7 +1,7 @@
 import { DEFAULT_AGENT_CONFIG } from "../agents/model.js";
 import type { SqlExecutor } from "../db/ports.js";
-import { jsonColumn } from "../lib/columns.js";
 import type { JobQueue, JobRef } from "../jobs/ports.js";
+import { jsonColumn } from "../lib/columns.js";
 import { jobsForEndedSession } from "./session-jobs.js";
 
 /**
@@ -19,10 +19,10 @@ export async function endSession(
     `UPDATE sessions SET status = $3, completed_at = now(), updated_at = now() WHERE org_id = $1 AND id = $2`,
     [orgId, session.id, status],
   );
-  const agent = await tx.query<{ config: unknown }>("SELECT config FROM agents WHERE org_id = $1 AND id = $2", [
-    orgId,
-    session.agentId,
-  ]);
+  const agent = await tx.query<{ config: unknown }>(
+    "SELECT config FROM agents WHERE org_id = $1 AND id = $2",
+    [orgId, session.agentId],
+  );
   const config = { ...DEFAULT_AGENT_CONFIG, ...jsonColumn<object>(agent.rows[0]?.config) };
   return jobs.enqueue(tx, orgId, jobsForEndedSession(session, config.memory_extraction_enabled));
 }

@@ -35,7 +35,15 @@ export async function listSessions(
           AND ($4::text IS NULL OR status = $4::text)
           AND ($5::timestamptz IS NULL OR created_at > $5) AND ($6::timestamptz IS NULL OR created_at < $6)
         ORDER BY id DESC LIMIT $7`,
-      [p.orgId, agentId, after, q.status ?? null, q.started_after ?? null, q.started_before ?? null, q.limit + 1],
+      [
+        p.orgId,
+        agentId,
+        after,
+        q.status ?? null,
+        q.started_after ?? null,
+        q.started_before ?? null,
+        q.limit + 1,
+      ],
     );
     // The cursor is the internal id; the view's id is the gateway's.
     const page = toPage(

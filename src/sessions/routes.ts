@@ -39,7 +39,10 @@ export function sessionRoutes(): OpenAPIHono<AppEnv> {
       security: bearerAuth,
       request: { params: SessionParams, body: jsonBody(AppendTurnsBody) },
       responses: {
-        200: jsonResponse(AppendTurnsResultSchema, "The session after the append, or the first result of a replayed key"),
+        200: jsonResponse(
+          AppendTurnsResultSchema,
+          "The session after the append, or the first result of a replayed key",
+        ),
         ...errorResponses,
       },
     }),
@@ -64,7 +67,10 @@ export function sessionRoutes(): OpenAPIHono<AppEnv> {
       summary: "Complete a session: enqueues its extraction",
       security: bearerAuth,
       request: { params: SessionParams },
-      responses: { 202: jsonResponse(CompleteSessionResultSchema, "Completed; jobs enqueued"), ...errorResponses },
+      responses: {
+        202: jsonResponse(CompleteSessionResultSchema, "Completed; jobs enqueued"),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const { agent_id, session_id } = c.req.valid("param");
@@ -120,7 +126,10 @@ export function sessionRoutes(): OpenAPIHono<AppEnv> {
     async (c) => {
       const { agent_id, session_id } = c.req.valid("param");
       const withMemories = c.req.valid("query").with_memories === "true";
-      return c.json(await deleteSession(c.var.services, callerOf(c), agent_id, session_id, withMemories), 200);
+      return c.json(
+        await deleteSession(c.var.services, callerOf(c), agent_id, session_id, withMemories),
+        200,
+      );
     },
   );
   return app;

@@ -18,7 +18,8 @@ export function scheduleSessionSweep(
     busy = true;
     try {
       const r = await sweepIdleSessions(deps, idleMinutes);
-      if (r.abandoned > 0) deps.logger.info("idle sessions abandoned", { sessions: r.abandoned, jobs: r.jobs });
+      if (r.abandoned > 0)
+        deps.logger.info("idle sessions abandoned", { sessions: r.abandoned, jobs: r.jobs });
     } catch (err) {
       deps.logger.warn("session sweep failed", { error: err instanceof Error ? err.name : "unknown" });
     } finally {

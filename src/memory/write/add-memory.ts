@@ -84,7 +84,8 @@ export async function addMemory(
     const resolved = await resolveCandidates(tx, orgId, w, deps.config);
     // An uncertain extraction is kept for a person to confirm rather than trusted.
     const unsure = scope.reviewBelowConfidence !== undefined && w.confidence < scope.reviewBelowConfidence;
-    const r = unsure && resolved.status === "active" ? { ...resolved, status: "pending_review" as const } : resolved;
+    const r =
+      unsure && resolved.status === "active" ? { ...resolved, status: "pending_review" as const } : resolved;
     const id = uuidv7();
     await tx.query(
       `INSERT INTO memories (id, org_id, agent_id, session_id, content, content_hash, embedding, embedding_model,
