@@ -50,6 +50,52 @@ export function runChatMemoryContract(name: string, setup: () => Promise<ChatMem
       expect(await m.load()).toEqual(messages);
     });
 
+    it("CM3: a message's time (normalised to UTC) and metadata round-trip; absent ones stay absent", async () => {
+      const m = await fx.open();
+      const messages: Message[] = [
+        {
+          role: "user",
+          content: "timed",
+          createdAt: "2026-12-01T10:00:00+02:00",
+          metadata: { a: [1, "x"], b: null },
+        },
+        { role: "assistant", content: "plain" },
+        { role: "tool", content: "meta only", metadata: { call: "c-1", nested: { deep: true } } },
+      ];
+      await m.save(messages);
+      expect(await m.load()).toEqual([
+        {
+          role: "user",
+          content: "timed",
+          createdAt: "2026-12-01T08:00:00.000Z",
+          metadata: { a: [1, "x"], b: null },
+        },
+        { role: "assistant", content: "plain" },
+        { role: "tool", content: "meta only", metadata: { call: "c-1", nested: { deep: true } } },
+      ]);
+      if (isAppendable(m)) {
+        await m.append([{ role: "user", content: "later", createdAt: "2026-12-02T00:00:00Z" }]);
+        expect((await m.load()).at(-1)).toEqual({
+          role: "user",
+          content: "later",
+          createdAt: "2026-12-02T00:00:00.000Z",
+        });
+      }
+    });
+
+    it("CM4: a bad time or metadata fails the whole save with INVALID_ARGUMENT", async () => {
+      const m = await fx.open();
+      await m.save(sample(2, "keep"));
+      for (const bad of [
+        { role: "user", content: "x", createdAt: "not a date" },
+        { role: "user", content: "x", metadata: [1, 2] },
+      ] as Message[]) {
+        const err = await m.save([...sample(1, "new"), bad]).catch((e: unknown) => e);
+        expect(isAppError(err) && err.code).toBe("INVALID_ARGUMENT");
+      }
+      expect(await m.load()).toEqual(sample(2, "keep"));
+    });
+
     it("CM2: save replaces the history, it does not append", async () => {
       const m = await fx.open();
       await m.save(sample(5, "old"));

@@ -5,7 +5,7 @@ import { createTestApp, newAgent, newOrg, newToken, type TestApp } from "../supp
 let t: TestApp;
 let a: { orgId: string; token: string };
 let b: { orgId: string; token: string };
-let ids: { agent: string; user: string; token: string };
+let ids: { agent: string; user: string; token: string; job: string };
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -16,9 +16,25 @@ beforeAll(async () => {
     await t.call("POST", "/v1/users", { token: a.token, body: { email: "x@a.test" } })
   ).json();
   const token = await newToken(t, a.token, { preset: "read-only" });
-  ids = { agent: agent.id, user: user.id, token: token.id };
+  await t.call("POST", `/v1/agents/${agent.id}/sessions/s-a/messages`, {
+    token: a.token,
+    body: { messages: [{ role: "user", content: "I live in Oslo." }] },
+  });
+  await t.call("POST", `/v1/agents/${agent.id}/sessions/s-done/messages`, {
+    token: a.token,
+    body: { messages: [{ role: "user", content: "I live in Bergen." }] },
+  });
+  const done = await (
+    await t.call("POST", `/v1/agents/${agent.id}/sessions/s-done/complete`, { token: a.token })
+  ).json();
+  ids = { agent: agent.id, user: user.id, token: token.id, job: done.job_ids[0] };
   // Org B owns rows of every kind too, so "sees none of A" is never vacuously true.
-  await newAgent(t, b.token, "b-agent");
+  const bAgent = await newAgent(t, b.token, "b-agent");
+  await t.call("POST", `/v1/agents/${bAgent.id}/sessions/s-b/messages`, {
+    token: b.token,
+    body: { messages: [{ role: "user", content: "I live in Rome." }] },
+  });
+  await t.call("POST", `/v1/agents/${bAgent.id}/sessions/s-b/complete`, { token: b.token });
   await t.call("POST", "/v1/users", { token: b.token, body: { email: "y@b.test" } });
 });
 afterAll(() => t.close());
@@ -35,6 +51,18 @@ describe("org B's admin token against org A's resources", () => {
     ["PATCH", "user", () => `/v1/users/${ids.user}`, { name: "pwned" }],
     ["DELETE", "user", () => `/v1/users/${ids.user}`],
     ["DELETE", "token", () => `/v1/tokens/${ids.token}`],
+    ["GET", "sessions", () => `/v1/agents/${ids.agent}/sessions`],
+    ["GET", "session", () => `/v1/agents/${ids.agent}/sessions/s-a`],
+    [
+      "POST",
+      "session messages",
+      () => `/v1/agents/${ids.agent}/sessions/s-a/messages`,
+      { messages: [{ role: "user", content: "pwned" }] },
+    ],
+    ["POST", "session complete", () => `/v1/agents/${ids.agent}/sessions/s-a/complete`],
+    ["DELETE", "session", () => `/v1/agents/${ids.agent}/sessions/s-a`],
+    ["GET", "job", () => `/v1/jobs/${ids.job}`],
+    ["POST", "job replay", () => `/v1/jobs/${ids.job}/replay`],
   ];
 
   it.each(matrix)("%s %s answers 404 and changes nothing", async (method, _what, path, body) => {
@@ -48,11 +76,12 @@ describe("org B's admin token against org A's resources", () => {
     ["/v1/agents?limit=100", "agents"],
     ["/v1/users?limit=100", "users"],
     ["/v1/tokens?limit=100&include_revoked=true", "tokens"],
+    ["/v1/jobs?limit=100", "jobs"],
   ])("list %s shows none of org A's rows", async (path) => {
     const res = await t.call("GET", path, { token: b.token });
     expect(res.status).toBe(200);
     const text = await res.text();
-    for (const id of [ids.agent, ids.user, ids.token, a.orgId]) expect(text).not.toContain(id);
+    for (const id of [ids.agent, ids.user, ids.token, ids.job, a.orgId]) expect(text).not.toContain(id);
   });
 
   it("GET /v1/orgs/me returns only the caller's org", async () => {
@@ -70,7 +99,7 @@ describe("org B's admin token against org A's resources", () => {
 });
 
 describe("row-level security alone", () => {
-  it.each(["agents", "users", "api_tokens", "audit_log", "orgs"])(
+  it.each(["agents", "users", "api_tokens", "audit_log", "orgs", "sessions", "session_messages", "jobs"])(
     "a query on %s with no org filter, scoped to org B, sees none of org A",
     async (table) => {
       const rows = await withOrg(
@@ -83,6 +112,38 @@ describe("row-level security alone", () => {
     },
   );
 
+  it("cross-org maintenance sees exactly the tables its purpose names", async () => {
+    const { withMaintenance } = await import("../../src/db/tenant.js");
+    const jobs = await withMaintenance(
+      t.sql,
+      "jobs",
+      async (tx) => (await tx.query("SELECT org_id FROM jobs")).rows,
+    );
+    expect(JSON.stringify(jobs)).toContain(a.orgId);
+    for (const table of ["sessions", "memories", "agents", "api_tokens"]) {
+      const rows = await withMaintenance(
+        t.sql,
+        "jobs",
+        async (tx) => (await tx.query(`SELECT * FROM ${table}`)).rows,
+      );
+      expect(rows).toEqual([]);
+    }
+    const sessions = await withMaintenance(
+      t.sql,
+      "sessions",
+      async (tx) => (await tx.query("SELECT org_id FROM sessions")).rows,
+    );
+    expect(JSON.stringify(sessions)).toContain(a.orgId);
+    for (const table of ["jobs", "session_messages", "memories"]) {
+      const rows = await withMaintenance(
+        t.sql,
+        "sessions",
+        async (tx) => (await tx.query(`SELECT * FROM ${table}`)).rows,
+      );
+      expect(rows).toEqual([]);
+    }
+  });
+
   it("an UPDATE with no org filter, scoped to org B, touches none of org A", async () => {
     await withOrg(t.sql, b.orgId, (tx) => tx.query("UPDATE agents SET name = 'rls-test'"));
     const got = await (await t.call("GET", `/v1/agents/${ids.agent}`, { token: a.token })).json();
@@ -94,7 +155,10 @@ async function snapshot() {
   const { rows } = await t.sql.query(
     `SELECT (SELECT json_agg(a ORDER BY id) FROM agents a WHERE org_id = $1) AS agents,
             (SELECT json_agg(u ORDER BY id) FROM users u WHERE org_id = $1) AS users,
-            (SELECT json_agg(k.revoked_at ORDER BY id) FROM api_tokens k WHERE org_id = $1) AS tokens`,
+            (SELECT json_agg(k.revoked_at ORDER BY id) FROM api_tokens k WHERE org_id = $1) AS tokens,
+            (SELECT json_agg(s ORDER BY id) FROM sessions s WHERE org_id = $1) AS sessions,
+            (SELECT count(*) FROM session_messages m WHERE org_id = $1) AS messages,
+            (SELECT json_agg(j ORDER BY id) FROM jobs j WHERE org_id = $1) AS jobs`,
     [a.orgId],
   );
   return rows[0];
