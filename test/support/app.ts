@@ -1,6 +1,7 @@
 import { createMemoryBlobStore } from "../../src/adapters/in-memory/blob-store.js";
 import { createMemoryKeyValue } from "../../src/adapters/in-memory/key-value.js";
 import { createMemoryRateLimiter } from "../../src/adapters/in-memory/rate-limiter.js";
+import { createPgSqlClient } from "../../src/adapters/pg/sql-client.js";
 import { openPglite } from "../../src/adapters/pglite/open.js";
 import { createPgliteSqlClient } from "../../src/adapters/pglite/sql-client.js";
 import { createPostgresChatMemory } from "../../src/adapters/postgres/chat-memory.js";
@@ -24,6 +25,7 @@ import { createLogger } from "../../src/lib/logger.js";
 import { memoryConfigOf, selectJudge } from "../../src/memory/write/select.js";
 import { bootstrap } from "../../src/orgs/bootstrap.js";
 import type { Services } from "../../src/services.js";
+import { freshDatabase } from "./real-postgres.js";
 
 /** A clock tests can move. */
 export function testClock(start = Date.now()): Clock & { advance(ms: number): void } {
@@ -54,10 +56,24 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Boots the whole app in-process on a fresh, migrated in-memory PGlite. */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const db = await openPglite();
-  const sql = createPgliteSqlClient(db, { ownsDb: true });
+/**
+ * Boots the whole app in-process on a fresh, migrated in-memory PGlite, or — with
+ * `database: "postgres"` — on a fresh database of the machine's real PostgreSQL
+ * server (dropped by close()).
+ */
+export async function createTestApp(
+  env: Record<string, string> = {},
+  options: { database?: "pglite" | "postgres" } = {},
+): Promise<TestApp> {
+  let sql: SqlClient;
+  let dropDatabase = async () => {};
+  if (options.database === "postgres") {
+    const fresh = await freshDatabase();
+    sql = createPgSqlClient({ connectionString: fresh.url, max: 8 });
+    dropDatabase = fresh.drop;
+  } else {
+    sql = createPgliteSqlClient(await openPglite(), { ownsDb: true });
+  }
   await migrate(sql, await loadMigrations());
   const config = parseConfig({
     TOKEN_PEPPER: "test-pepper-test-pepper-test-pepper-0123",
@@ -118,7 +134,10 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
         return res;
       },
       sibling: build,
-      close: () => sql.close(),
+      close: async () => {
+        await sql.close();
+        await dropDatabase();
+      },
     };
     return t;
   };
