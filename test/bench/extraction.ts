@@ -1,0 +1,200 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createPgSqlClient } from "../../src/adapters/pg/sql-client.js";
+import { openPglite } from "../../src/adapters/pglite/open.js";
+import { createPgliteSqlClient } from "../../src/adapters/pglite/sql-client.js";
+import { createApp } from "../../src/app.js";
+import { migrate } from "../../src/db/migrate.js";
+import { loadMigrations } from "../../src/db/migrations-fs.js";
+import type { SqlClient } from "../../src/db/ports.js";
+import { withOrg } from "../../src/db/tenant.js";
+import { parseConfig } from "../../src/env.js";
+import { scoreExtraction } from "../../src/extraction/evaluate.js";
+import type { Turn } from "../../src/extraction/ports.js";
+import { createRuleExtractor } from "../../src/extraction/rule-extractor.js";
+import type { JobHandlers } from "../../src/jobs/handlers.js";
+import { insertJobs } from "../../src/jobs/enqueue.js";
+import { createJobWorker } from "../../src/jobs/worker.js";
+import { uuidv7 } from "../../src/lib/ids.js";
+import { createLogger } from "../../src/lib/logger.js";
+import { createNodeRuntime } from "../../src/node-services.js";
+import { bootstrap } from "../../src/orgs/bootstrap.js";
+import { freshDatabase, realPostgresAvailable } from "../support/real-postgres.js";
+import { seedTenant } from "../support/tenant.js";
+
+// npm run bench:extraction — the memory loop's figures (docs/measurements.md):
+// rule-based extraction throughput and quality, time from `complete` until the
+// memories are visible on the embedded default, and the job queue's throughput on
+// PGlite and on the machine's PostgreSQL. Medians of RUNS runs.
+const RUNS = Number(process.env.RUNS ?? 5);
+const QUEUE_JOBS = Number(process.env.QUEUE_JOBS ?? 2_000);
+
+interface Conversation {
+  id: string;
+  turns: { role: Turn["role"]; content: string }[];
+  expected: { content: string; category: string }[];
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+const conversations = JSON.parse(
+  await readFile(new URL("../fixtures/extraction/conversations.json", import.meta.url), "utf8"),
+) as Conversation[];
+
+/** 10-turn sessions made from the labelled conversations (cycled), as the extractor sees them. */
+function tenTurnSessions(): Turn[][] {
+  const all = conversations.flatMap((c) => c.turns);
+  return conversations.map((_, i) =>
+    Array.from({ length: 10 }, (_, k) => {
+      const m = all[(i * 10 + k) % all.length] ?? { role: "user" as const, content: "hi" };
+      return { seq: k, role: m.role, content: m.content };
+    }),
+  );
+}
+
+async function ruleThroughput() {
+  const extractor = createRuleExtractor();
+  const sessions = tenTurnSessions();
+  const rates: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    let n = 0;
+    const start = performance.now();
+    while (performance.now() - start < 1_000) {
+      for (const s of sessions) await extractor.extract(s);
+      n += sessions.length;
+    }
+    rates.push(n / ((performance.now() - start) / 1000));
+  }
+  return { sessions_per_s: Math.round(median(rates)), runs: rates.map(Math.round), turns_per_session: 10 };
+}
+
+async function ruleQuality() {
+  const extractor = createRuleExtractor();
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (const c of conversations) {
+    const turns = c.turns.map((t, seq) => ({ seq, role: t.role, content: t.content }));
+    const { facts } = await extractor.extract(turns);
+    const s = scoreExtraction(c.expected, facts);
+    tp += s.truePositives;
+    fp += s.falsePositives;
+    fn += s.falseNegatives;
+  }
+  return {
+    conversations: conversations.length,
+    expected_facts: conversations.reduce((n, c) => n + c.expected.length, 0),
+    precision: round(tp / Math.max(1, tp + fp), 3),
+    recall: round(tp / Math.max(1, tp + fn), 3),
+  };
+}
+
+/** Time from `complete` until the extracted memories are listed, on the embedded default (PGlite on its thread). */
+async function completeToVisible() {
+  const dir = await mkdtemp(join(tmpdir(), "engram-bench-"));
+  const config = parseConfig({ ENGRAM_DATA_DIR: dir, LOG_LEVEL: "error", GRPC_PORT: "0" });
+  const runtime = await createNodeRuntime(config, createLogger("error"));
+  const { services } = runtime;
+  await migrate(services.sql, await loadMigrations());
+  const boot = await bootstrap(services.sql, services.pepper);
+  runtime.jobWorker.start();
+  const app = createApp(() => services);
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${boot.mintedToken}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return (await res.json()) as Record<string, unknown>;
+  };
+  const agent = (await call("POST", "/v1/agents", { name: "bench", slug: "bench" })).id as string;
+  const times: number[] = [];
+  const sessions = tenTurnSessions();
+  const runs = Math.max(RUNS * 2, 10);
+  for (let r = 0; r < runs; r++) {
+    const turns = sessions[r % sessions.length] ?? [];
+    const sid = `bench-${r}`;
+    await call("POST", `/v1/agents/${agent}/sessions/${sid}/messages`, {
+      messages: turns.map((t) => ({ role: t.role, content: `${t.content} (${r})` })),
+    });
+    const started = performance.now();
+    const done = await call("POST", `/v1/agents/${agent}/sessions/${sid}/complete`);
+    const jobId = (done.job_ids as string[])[0];
+    for (;;) {
+      const job = await call("GET", `/v1/jobs/${jobId}`);
+      if (job.status === "succeeded" || job.status === "dead") break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    times.push(performance.now() - started);
+  }
+  await runtime.close();
+  await rm(dir, { recursive: true, force: true });
+  return { sessions: runs, turns: 10, p50_ms: round(median(times)), p95_ms: round(pct(times, 0.95)), max_ms: round(Math.max(...times)) };
+}
+
+/** Jobs per second through claim → run (a no-op handler) → settle, `workers` workers of concurrency 4. */
+async function queueThroughput(sql: SqlClient, workers: number) {
+  const t = await seedTenant(sql);
+  const handlers: JobHandlers = { "memory.extract": async () => ({}) };
+  const deps = { sql, logger: createLogger("error"), handlers, retryDelaysMs: [0] };
+  const rates: number[] = [];
+  for (let r = 0; r < Math.min(RUNS, 3); r++) {
+    await withOrg(sql, t.orgId, async (tx) => {
+      for (let i = 0; i < QUEUE_JOBS; i += 500) {
+        await insertJobs(
+          tx,
+          t.orgId,
+          Array.from({ length: Math.min(500, QUEUE_JOBS - i) }, () => ({
+            type: "memory.extract" as const,
+            v: 1 as const,
+            payload: { agent_id: t.agentId, session_id: uuidv7() },
+            key: uuidv7(),
+          })),
+          2,
+        );
+      }
+    });
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: workers }, () =>
+        createJobWorker(deps, { concurrency: 4, leaseSeconds: 60, pollMs: 1000 }).drain(),
+      ),
+    );
+    rates.push(QUEUE_JOBS / ((performance.now() - started) / 1000));
+  }
+  return { jobs_per_s: Math.round(median(rates)), runs: rates.map(Math.round), jobs: QUEUE_JOBS, workers };
+}
+
+const results: Record<string, unknown> = { date: new Date().toISOString() };
+results.rule_throughput = await ruleThroughput();
+console.info("rule-based extraction", results.rule_throughput);
+results.rule_quality = await ruleQuality();
+console.info("rule-based quality", results.rule_quality);
+results.complete_to_visible = await completeToVisible();
+console.info("complete → memories visible (embedded)", results.complete_to_visible);
+
+const pglite = createPgliteSqlClient(await openPglite(), { ownsDb: true });
+await migrate(pglite, await loadMigrations());
+results.queue_pglite = await queueThroughput(pglite, 1);
+console.info("queue on PGlite", results.queue_pglite);
+await pglite.close();
+
+if (await realPostgresAvailable()) {
+  const db = await freshDatabase("engram_bench");
+  const pg = createPgSqlClient({ connectionString: db.url, max: 12 });
+  await migrate(pg, await loadMigrations());
+  results.queue_postgres_1 = await queueThroughput(pg, 1);
+  console.info("queue on PostgreSQL, 1 worker", results.queue_postgres_1);
+  results.queue_postgres_2 = await queueThroughput(pg, 2);
+  console.info("queue on PostgreSQL, 2 workers", results.queue_postgres_2);
+  await pg.close();
+  await db.drop();
+} else {
+  console.info("queue on PostgreSQL: skipped (no server with pgvector on 127.0.0.1:5432)");
+}
+
+await writeFile(new URL("./results/extraction.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
