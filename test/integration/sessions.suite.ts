@@ -289,9 +289,9 @@ export function runSessionsSuite(database: "pglite" | "postgres"): void {
     });
 
     describe("DELETE sessions", () => {
-      async function extracted(sid: string) {
+      async function extracted(sid: string, employer: string) {
         await append(admin, agent, sid, {
-          messages: [{ role: "user", content: "I work at Globex as a data engineer." }],
+          messages: [{ role: "user", content: `I work at ${employer} as a data engineer.` }],
         });
         await t.call("POST", `${base(agent, sid)}/complete`, { token: admin });
         await t.jobWorker.drain();
@@ -303,7 +303,7 @@ export function runSessionsSuite(database: "pglite" | "postgres"): void {
       }
 
       it("removes the messages and keeps the memories by default", async () => {
-        const mems = await extracted("conv-del-1");
+        const mems = await extracted("conv-del-1", "Globex");
         expect(mems.length).toBeGreaterThan(0);
         const res = await t.call("DELETE", base(agent, "conv-del-1"), { token: admin });
         expect(res.status).toBe(200);
@@ -314,7 +314,7 @@ export function runSessionsSuite(database: "pglite" | "postgres"): void {
       });
 
       it("removes the extracted memories too with with_memories=true", async () => {
-        const mems = await extracted("conv-del-2");
+        const mems = await extracted("conv-del-2", "Umbrella");
         expect(mems.length).toBeGreaterThan(0);
         const res = await t.call("DELETE", `${base(agent, "conv-del-2")}?with_memories=true`, {
           token: admin,
