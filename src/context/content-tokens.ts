@@ -11,8 +11,10 @@ const remembered = perEncoding(() => createGenerationalMap<number>(MAX_KEY_CHARS
 /**
  * Tokens of a text that comes back — a piece of the context, a directive version, a
  * message of the conversation's history (resent with every call) — remembered under
- * the text itself, so a lookup builds no new string. Only exact counts are kept: an
- * estimate made while the tables load is not remembered past them.
+ * the text itself, so a lookup builds no new string. Only counts made with the tables
+ * loaded are kept — exact, or over by a token per cut where a text holds a long run
+ * (`boundedCount`), the same every time — and an estimate made while the tables load
+ * is not remembered past them.
  */
 export function textTokens(text: string, encoding: Encoding, exact: boolean): number {
   const counts = remembered(encoding);
@@ -25,10 +27,11 @@ export function textTokens(text: string, encoding: Encoding, exact: boolean): nu
 
 /**
  * Tokens of text made of pieces (format.ts): the sum of the pieces' counts, exact
- * because every piece starts at a token boundary of the whole. Repeating pieces — the
- * directive, tags, a memory's markup and text — are counted once per process, and
- * lines counted while packing carry their count, so counting an assembled context
- * costs a few map lookups instead of encoding it all.
+ * because every piece starts at a token boundary of the whole (a piece holding a long
+ * run counts over, as it would alone). Repeating pieces — the directive, tags, a
+ * memory's markup and text — are counted once per process, and lines counted while
+ * packing carry their count, so counting an assembled context costs a few map
+ * lookups instead of encoding it all.
  */
 export function piecesTokens(pieces: readonly ContextPiece[], encoding: Encoding, exact: boolean): number {
   let n = 0;

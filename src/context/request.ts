@@ -35,6 +35,15 @@ export interface AssembleInput {
 
 const QUERY_MAX_CHARS = 2000;
 
+/** A message's content: as long as a message session ingestion accepts (MAX_MESSAGE_CHARS). */
+export const MESSAGE_MAX_CHARS = 32_000;
+/**
+ * The query and every message's role and content together (ADR-0039, "Long runs"):
+ * about 100k tokens of English, near all the history a 128k window holds with room
+ * for memories, and a bound on what one call can make the tokenizer do.
+ */
+export const REQUEST_MAX_CHARS = 400_000;
+
 /** Rejects malformed requests (the only failures besides auth that become RPC errors). */
 export function validate(principal: Principal, input: AssembleInput): void {
   const fields: { path: string; message: string }[] = [];
@@ -47,6 +56,21 @@ export function validate(principal: Principal, input: AssembleInput): void {
     fields.push({ path: "options.max_memories", message: "must not be negative" });
   if (input.query.length > 100_000) fields.push({ path: "query", message: "at most 100,000 characters" });
   if (input.recentMessages.length > 1000) fields.push({ path: "recent_messages", message: "at most 1,000" });
+  // Checked before anything is counted: counting is the costly part (tokenizer.ts).
+  let chars = input.query.length;
+  let long = -1;
+  input.recentMessages.forEach((m, i) => {
+    chars += m.role.length + m.content.length;
+    if (long < 0 && m.content.length > MESSAGE_MAX_CHARS) long = i;
+  });
+  if (long >= 0)
+    fields.push({ path: `recent_messages.${long}.content`, message: "at most 32,000 characters" });
+  if (chars > REQUEST_MAX_CHARS) {
+    fields.push({
+      path: "recent_messages",
+      message: "at most 400,000 characters of messages (roles and contents) and query in all",
+    });
+  }
   if (fields.length > 0)
     throw new AppError("INVALID_ARGUMENT", "invalid AssembleContext request", { fields });
   if (input.orgId && input.orgId !== principal.orgId) {
