@@ -23,6 +23,22 @@ describe("token counting", () => {
       expect(messagesTokens([{ role: "user", content: "Hello world" }], enc)).toBe(3 + 4 + 1 + 2);
       expect(messagesTokens([], enc)).toBe(0);
     });
+
+    it("counts history past the exact budget as its UTF-8 length, never below the exact count, without encoding it", () => {
+      const enc = modelInfo("gpt-4o").encoding;
+      const random = (n: number, seed: number) =>
+        Array.from({ length: n }, (_, i) => String.fromCharCode(0x4e00 + ((i * 7919 + seed * 104729) % 20000))).join("");
+      const history = [0, 1, 2, 3].map((i) => ({ role: "user", content: random(20_000, i) }));
+      const encoded: string[] = [];
+      const counter = (text: string) => {
+        encoded.push(text);
+        return countTokens(text, enc);
+      };
+      const bounded = messagesTokens(history, enc, counter, 50_000);
+      // Two messages fit the 50,000 characters counted exactly; the other two are bounded.
+      expect(encoded.filter((t) => t.length > 100)).toHaveLength(2);
+      expect(bounded).toBeGreaterThanOrEqual(messagesTokens(history, enc, counter, Number.POSITIVE_INFINITY));
+    });
   });
 });
 
