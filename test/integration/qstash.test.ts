@@ -119,7 +119,8 @@ describe("QStash adapters", () => {
     await publisher.publish(ref("injected-fetch"));
     expect(urls).toEqual([`${qstash.url}/v2/publish/http://127.0.0.1:9/v1/jobs/deliver`]);
     expect(qstash.publishes.at(-1)).toMatchObject({
-      deduplicationId: "injected-fetch",
+      // Prefixed with the org, so hashed.
+      deduplicationId: await deduplicationId("0190a000-0000-7000-8000-000000000002:injected-fetch"),
       retries: 1,
       status: 201,
     });
@@ -325,7 +326,7 @@ describe("Engram with QStash", () => {
     expect(p).toMatchObject({
       destination: deliveryUrl,
       body: deliveryBody(ref),
-      deduplicationId: await deduplicationId(ref.key),
+      deduplicationId: await deduplicationId(`${ref.orgId}:${ref.key}`),
       retries: 3,
       retryDelay: "pow(10, retried) * 1000",
       status: 201,
@@ -418,7 +419,7 @@ describe("Engram with QStash", () => {
 
   it("delivers a job published twice with the same key once", async () => {
     const { jobId, sessionUuid, ref } = await unpublished("dedup-1");
-    const dedupId = await deduplicationId(ref.key);
+    const dedupId = await deduplicationId(`${ref.orgId}:${ref.key}`);
     const before = qstash.publishes.length;
     await Promise.all([t.services.jobs.dispatch([ref]), t.services.jobs.dispatch([ref])]);
     await t.services.jobs.dispatch([ref]);

@@ -105,8 +105,8 @@ function unavailable(err: unknown): AppError {
  * Publishes each job to the delivery webhook through QStash (`@upstash/qstash`'s
  * `Client.publish`): the body is `deliveryBody(job)`, sent as JSON; the
  * deduplication id is the job key (hashed when QStash would refuse it, see
- * `deduplicationId`), so a publish repeated after an ambiguous failure delivers
- * once; `retries` is the number of configured delays and `retryDelay` reproduces
+ * `deduplicationId`) prefixed with the org (keys are unique per org, QStash's ids
+ * per account), so a publish repeated after an ambiguous failure delivers once; `retries` is the number of configured delays and `retryDelay` reproduces
  * them (`retryDelayExpression`), so QStash's redeliveries follow the ledger's
  * schedule. Everything comes from the options: dev mode is off, so the SDK ignores
  * QSTASH_DEV, QSTASH_URL, QSTASH_TOKEN and QSTASH_REGION in the environment. The client
@@ -132,7 +132,8 @@ export function createQstashPublisher(opts: QstashPublisherOptions): JobPublishe
   };
   return {
     async publish(job: JobRef) {
-      const dedup = await deduplicationId(job.key);
+      // QStash deduplicates across the whole account; ledger keys are unique per org.
+      const dedup = await deduplicationId(`${job.orgId}:${job.key}`);
       try {
         await clientOf().publish({
           url: opts.destination,
