@@ -16,9 +16,12 @@ export interface ConflictVerdict {
 }
 
 /**
- * Decides whether two similar memories (same agent and category, cosine > 0.85)
- * contradict. Called only above that threshold. Adapters: the heuristic judge
- * (embedded default) and an OpenAI-compatible LLM judge.
+ * Decides whether two related memories of one agent contradict. Asked about at most
+ * six candidates per write (conflict-candidates.ts, ADR-0037): memories about the same
+ * subject ("the user's favourite colour", "lives in") in a compatible category, memories
+ * closer than cosine 0.85 in the same category, and memories sharing most content words.
+ * Compatible facts must come back `contradicts: false` (a second allergy, a refinement).
+ * Adapters: the heuristic judge (embedded default) and an OpenAI-compatible LLM judge.
  */
 export interface ConflictJudge {
   judge(existing: JudgedMemory, incoming: JudgedMemory): Promise<ConflictVerdict>;

@@ -1,16 +1,16 @@
 import type { SqlClient, SqlExecutor } from "../../db/ports.js";
-import { withOrg } from "../../db/tenant.js";
 import type { Embedder } from "../../embedding/ports.js";
 import type { KeyValue } from "../../kv/ports.js";
 import { AppError, notFound } from "../../lib/errors.js";
 import type { Logger } from "../../lib/logger.js";
+import type { MemoryCategory } from "../categories.js";
 import type { MemoryEngineConfig } from "../config.js";
 import { type ChangedBy, link, writeVersion } from "../history.js";
 import { addToHotSet, removeFromHotSet } from "../hot-set.js";
 import { MEMORY_COLUMNS, type MemoryView, toMemoryView } from "../model.js";
 import { contentHash } from "../normalize.js";
-import { applyAnnSettings } from "../search/ann.js";
 import type { ConflictJudge, ConflictVerdict } from "./conflict.js";
+import { type Candidate, readConflictCandidates } from "./conflict-candidates.js";
 import { injectionRisk } from "./injection.js";
 import { redactPii } from "./pii.js";
 import { MAX_CONTENT_CHARS, type MemoryInput, validateMemoryInput } from "./validate-memory.js";
@@ -24,46 +24,36 @@ export interface AddMemoryDeps {
   config: MemoryEngineConfig;
 }
 
-export type Candidate = { id: string; content: string; category: string; similarity: number };
+export type { Candidate } from "./conflict-candidates.js";
 export type Judged = Candidate & { verdict: ConflictVerdict };
 
 export const vectorLiteral = (v: readonly number[]) => `[${v.join(",")}]`;
 
-async function nearest(
-  sql: SqlClient,
-  orgId: string,
-  agentId: string,
-  embedding: number[],
-): Promise<Candidate[]> {
-  return withOrg(sql, orgId, async (tx) => {
-    await applyAnnSettings(tx, "strict_order");
-    const { rows } = await tx.query<Candidate>(
-      `SELECT id, content, category, 1 - (embedding <=> $3::vector) AS similarity FROM memories
-        WHERE org_id = $1 AND agent_id = $2 AND status = 'active' AND deleted_at IS NULL AND embedding IS NOT NULL
-        ORDER BY embedding <=> $3::vector LIMIT 8`,
-      [orgId, agentId, vectorLiteral(embedding)],
-    );
-    return rows.map((r) => ({ ...r, id: String(r.id), similarity: Number(r.similarity) }));
-  });
-}
-
-async function judgeAll(deps: AddMemoryDeps, candidates: Candidate[], content: string, category: string) {
-  const judged: Judged[] = [];
-  for (const c of candidates) {
-    let verdict: ConflictVerdict;
-    try {
-      verdict = await deps.judge.judge(
-        { content: c.content, category: c.category as never },
-        { content, category: category as never },
-      );
-    } catch (err) {
-      // Without a verdict an operator decides: never silently supersede or ignore.
-      deps.logger.warn("conflict judge unavailable", { error: err instanceof Error ? err.name : "unknown" });
-      verdict = { contradicts: true, confidence: 0, reason: "judge_unavailable" };
-    }
-    judged.push({ ...c, verdict });
-  }
-  return judged;
+/** Asks the judge about each candidate, concurrently (the candidates are few and bounded). */
+async function judgeAll(
+  deps: AddMemoryDeps,
+  candidates: Candidate[],
+  content: string,
+  category: string,
+): Promise<Judged[]> {
+  return Promise.all(
+    candidates.map(async (c): Promise<Judged> => {
+      let verdict: ConflictVerdict;
+      try {
+        verdict = await deps.judge.judge(
+          { content: c.content, category: c.category as MemoryCategory },
+          { content, category: category as MemoryCategory },
+        );
+      } catch (err) {
+        // Without a verdict an operator decides: never silently supersede or ignore.
+        deps.logger.warn("conflict judge unavailable", {
+          error: err instanceof Error ? err.name : "unknown",
+        });
+        verdict = { contradicts: true, confidence: 0, reason: "judge_unavailable" };
+      }
+      return { id: c.id, content: c.content, category: c.category, similarity: c.similarity, verdict };
+    }),
+  );
 }
 
 async function stillActive(tx: SqlExecutor, orgId: string, ids: string[]): Promise<Set<string>> {
@@ -128,17 +118,20 @@ export async function prepareWrite(
   let nearDuplicates: Candidate[] = [];
   let judged: Judged[] = [];
   if (!quarantined) {
-    const near = (await nearest(deps.sql, scope.orgId, scope.agentId, embedding)).filter(
-      (c) => c.id !== excludeId,
-    );
+    // Candidates by subject, cosine and shared words (ADR-0037), read in one short
+    // transaction; the judge is asked after it, so no lock is held across its calls.
     // Near-duplicates are judged too: "likes X" and "no longer likes X" can be closer
     // than any paraphrase, and a contradiction must supersede, not merge.
-    const conflictCandidates = near
-      .filter((c) => c.similarity > deps.config.conflict && c.category === checked.category)
-      .slice(0, 3);
-    judged = await judgeAll(deps, conflictCandidates, content, checked.category);
+    const reads = await readConflictCandidates(
+      deps.sql,
+      scope,
+      { content, category: checked.category, embedding },
+      deps.config.conflict,
+      excludeId,
+    );
+    judged = await judgeAll(deps, reads.conflict, content, checked.category);
     const contradicting = new Set(judged.filter((j) => j.verdict.contradicts).map((j) => j.id));
-    nearDuplicates = near
+    nearDuplicates = reads.nearest
       .filter((c) => c.similarity > deps.config.nearDuplicate && !contradicting.has(c.id))
       .slice(0, 3);
   }
