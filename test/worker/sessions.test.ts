@@ -54,15 +54,6 @@ describe("sessions and jobs in workerd", () => {
     expect(list.items.length).toBeGreaterThan(0);
   });
 
-  it("runs the cron: idle sessions and due jobs", async () => {
-    // The loopback binding's scheduled() runs the Worker's scheduled handler, as a cron does.
-    const worker = exports.default as unknown as {
-      scheduled(o: { cron: string }): Promise<{ outcome: string }>;
-    };
-    const res = await worker.scheduled({ cron: "* * * * *" });
-    expect(res.outcome).toBe("ok");
-  });
-
   it("answers 404 on the delivery webhook without QStash", async () => {
     const res = await call("/v1/jobs/deliver", { method: "POST", body: "{}" });
     expect(res.status).toBe(404);
