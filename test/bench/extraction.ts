@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createMemoryKeyValue } from "../../src/adapters/in-memory/key-value.js";
 import { createPgSqlClient } from "../../src/adapters/pg/sql-client.js";
 import { openPglite } from "../../src/adapters/pglite/open.js";
 import { createPgliteSqlClient } from "../../src/adapters/pglite/sql-client.js";
@@ -9,6 +10,7 @@ import { migrate } from "../../src/db/migrate.js";
 import { loadMigrations } from "../../src/db/migrations-fs.js";
 import type { SqlClient } from "../../src/db/ports.js";
 import { withOrg } from "../../src/db/tenant.js";
+import { createLocalEmbedder } from "../../src/embedding/local.js";
 import { parseConfig } from "../../src/env.js";
 import { scoreExtraction } from "../../src/extraction/evaluate.js";
 import type { Turn } from "../../src/extraction/ports.js";
@@ -18,6 +20,10 @@ import { insertJobs } from "../../src/jobs/enqueue.js";
 import { createJobWorker } from "../../src/jobs/worker.js";
 import { uuidv7 } from "../../src/lib/ids.js";
 import { createLogger } from "../../src/lib/logger.js";
+import type { MemoryCategory } from "../../src/memory/categories.js";
+import { DEFAULT_MEMORY_CONFIG } from "../../src/memory/config.js";
+import { addMemory } from "../../src/memory/write/add-memory.js";
+import { createHeuristicJudge } from "../../src/memory/write/heuristic-judge.js";
 import { createNodeRuntime } from "../../src/node-services.js";
 import { bootstrap } from "../../src/orgs/bootstrap.js";
 import { freshDatabase, realPostgresAvailable } from "../support/real-postgres.js";
@@ -90,6 +96,55 @@ async function ruleQuality() {
     expected_facts: conversations.reduce((n, c) => n + c.expected.length, 0),
     precision: round(tp / Math.max(1, tp + fp), 3),
     recall: round(tp / Math.max(1, tp + fn), 3),
+  };
+}
+
+interface Pair {
+  existing: string;
+  incoming: string;
+  category: MemoryCategory;
+  contradicts: boolean;
+}
+
+/** The labelled contradiction pairs through the real write pipeline, each in a fresh agent. */
+async function contradictionQuality() {
+  const pairs = JSON.parse(
+    await readFile(new URL("../fixtures/contradictions.json", import.meta.url), "utf8"),
+  ) as Pair[];
+  const sql = createPgliteSqlClient(await openPglite(), { ownsDb: true });
+  await migrate(sql, await loadMigrations());
+  const deps = {
+    sql,
+    embedder: createLocalEmbedder(),
+    judge: createHeuristicJudge(),
+    kv: createMemoryKeyValue(),
+    logger: createLogger("error", () => {}),
+    config: DEFAULT_MEMORY_CONFIG,
+  };
+  let caught = 0;
+  let wrong = 0;
+  for (const pair of pairs) {
+    const t = await seedTenant(sql);
+    const scope = { orgId: t.orgId, agentId: t.agentId, changedBy: "user" as const };
+    const old = await addMemory(deps, scope, { content: pair.existing, category: pair.category });
+    const fresh = await addMemory(deps, scope, { content: pair.incoming, category: pair.category });
+    const status = await withOrg(sql, t.orgId, async (tx) => {
+      const { rows } = await tx.query<{ status: string }>("SELECT status FROM memories WHERE id = $1", [
+        old.memory.id,
+      ]);
+      return rows[0]?.status;
+    });
+    const flagged = fresh.outcome === "flagged" && fresh.reason === "pending_review" && fresh.conflictsWith.length > 0;
+    if (pair.contradicts && (status === "superseded" || flagged)) caught += 1;
+    if (!pair.contradicts && status === "superseded") wrong += 1;
+  }
+  await sql.close();
+  const positives = pairs.filter((p) => p.contradicts).length;
+  return {
+    pairs: pairs.length,
+    contradicting: positives,
+    caught: round(caught / positives, 3),
+    wrongly_superseded: round(wrong / (pairs.length - positives), 3),
   };
 }
 
@@ -174,6 +229,8 @@ results.rule_throughput = await ruleThroughput();
 console.info("rule-based extraction", results.rule_throughput);
 results.rule_quality = await ruleQuality();
 console.info("rule-based quality", results.rule_quality);
+results.contradictions = await contradictionQuality();
+console.info("contradictions", results.contradictions);
 results.complete_to_visible = await completeToVisible();
 console.info("complete → memories visible (embedded)", results.complete_to_visible);
 
