@@ -27,7 +27,9 @@ describe("token counting", () => {
     it("counts history past the exact budget as its UTF-8 length, never below the exact count, without encoding it", () => {
       const enc = modelInfo("gpt-4o").encoding;
       const random = (n: number, seed: number) =>
-        Array.from({ length: n }, (_, i) => String.fromCharCode(0x4e00 + ((i * 7919 + seed * 104729) % 20000))).join("");
+        Array.from({ length: n }, (_, i) =>
+          String.fromCharCode(0x4e00 + ((i * 7919 + seed * 104729) % 20000)),
+        ).join("");
       const history = [0, 1, 2, 3].map((i) => ({ role: "user", content: random(20_000, i) }));
       const encoded: string[] = [];
       const counter = (text: string) => {

@@ -15,8 +15,8 @@ import { parseConfig } from "../../src/env.js";
 import { scoreExtraction } from "../../src/extraction/evaluate.js";
 import type { Turn } from "../../src/extraction/ports.js";
 import { createRuleExtractor } from "../../src/extraction/rule-extractor.js";
-import type { JobHandlers } from "../../src/jobs/handlers.js";
 import { insertJobs } from "../../src/jobs/enqueue.js";
+import type { JobHandlers } from "../../src/jobs/handlers.js";
 import { createJobWorker } from "../../src/jobs/worker.js";
 import { uuidv7 } from "../../src/lib/ids.js";
 import { createLogger } from "../../src/lib/logger.js";
@@ -134,7 +134,8 @@ async function contradictionQuality() {
       ]);
       return rows[0]?.status;
     });
-    const flagged = fresh.outcome === "flagged" && fresh.reason === "pending_review" && fresh.conflictsWith.length > 0;
+    const flagged =
+      fresh.outcome === "flagged" && fresh.reason === "pending_review" && fresh.conflictsWith.length > 0;
     if (pair.contradicts && (status === "superseded" || flagged)) caught += 1;
     if (!pair.contradicts && status === "superseded") wrong += 1;
   }
@@ -188,7 +189,13 @@ async function completeToVisible() {
   }
   await runtime.close();
   await rm(dir, { recursive: true, force: true });
-  return { sessions: runs, turns: 10, p50_ms: round(median(times)), p95_ms: round(pct(times, 0.95)), max_ms: round(Math.max(...times)) };
+  return {
+    sessions: runs,
+    turns: 10,
+    p50_ms: round(median(times)),
+    p95_ms: round(pct(times, 0.95)),
+    max_ms: round(Math.max(...times)),
+  };
 }
 
 /** Jobs per second through claim → run (a no-op handler) → settle, `workers` workers of concurrency 4. */
@@ -254,4 +261,7 @@ if (await realPostgresAvailable()) {
   console.info("queue on PostgreSQL: skipped (no server with pgvector on 127.0.0.1:5432)");
 }
 
-await writeFile(new URL("./results/extraction.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+await writeFile(
+  new URL("./results/extraction.json", import.meta.url),
+  `${JSON.stringify(results, null, 2)}\n`,
+);
