@@ -1,21 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { seededRandom } from "../../test/support/seeded-random.js";
 import type { MemoryCategory } from "../memory/categories.js";
 import { piecesTokens, textTokens } from "./content-tokens.js";
 import { contextPieces, type FormattedMemory, formatContext, memoryLinePieces } from "./format.js";
 import { countedMemoryLine } from "./memory-lines.js";
 import { countTokens, type Encoding, warmTokenizers } from "./tokenizer.js";
-
-// A seeded generator, so a failure can be replayed.
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Edges where tokenizers merge or split: punctuation runs, markup characters,
 // whitespace of every kind, digits, accents and combining marks, other scripts, emoji.
@@ -73,7 +62,7 @@ beforeAll(() => warmTokenizers());
 
 describe.each(encodings)("token counts from pieces (%s)", (encoding) => {
   it("equal the count of the whole assembled context", () => {
-    const next = rng(encoding === "o200k_base" ? 7 : 11);
+    const next = seededRandom(encoding === "o200k_base" ? 7 : 11);
     for (let run = 0; run < 1500; run++) {
       const directive = next() < 0.15 ? null : text(next, 60);
       const memories = Array.from({ length: Math.floor(next() * 7) }, (_, i) => memory(next, i));
@@ -103,7 +92,7 @@ describe.each(encodings)("token counts from pieces (%s)", (encoding) => {
   });
 
   it("count a memory line with its newline exactly, markup and all", () => {
-    const next = rng(5);
+    const next = seededRandom(5);
     for (let run = 0; run < 1500; run++) {
       const m = memory(next, run);
       const line = memoryLinePieces(m);
@@ -128,7 +117,7 @@ describe.each(encodings)("token counts from pieces (%s)", (encoding) => {
   });
 
   it("remembers a text's count exactly", () => {
-    const next = rng(3);
+    const next = seededRandom(3);
     for (let run = 0; run < 300; run++) {
       const t = text(next, 80);
       expect(textTokens(t, encoding, true)).toBe(countTokens(t, encoding));
@@ -154,7 +143,7 @@ describe.each(encodings)("remembered memory lines (%s)", (encoding) => {
   };
 
   it("give the text and count of the line's pieces, call after call as scores change", () => {
-    const next = rng(encoding === "o200k_base" ? 23 : 29);
+    const next = seededRandom(encoding === "o200k_base" ? 23 : 29);
     const memories = Array.from({ length: 300 }, (_, i) => memory(next, i));
     for (let round = 0; round < 3; round++) {
       for (const m of memories) {
@@ -165,7 +154,7 @@ describe.each(encodings)("remembered memory lines (%s)", (encoding) => {
   });
 
   it("follow an edit of the memory's content or confidence", () => {
-    const next = rng(31);
+    const next = seededRandom(31);
     const m = memory(next, 1);
     expect(countedMemoryLine(m, encoding, true)).toEqual(piecesOf(m));
     const edited = { ...m, content: `${m.content} Lives in Porto now.` };

@@ -1,5 +1,6 @@
 import type * as Gpt from "gpt-tokenizer/encoding/o200k_base";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { seededRandom } from "../../test/support/seeded-random.js";
 import { boundedCount, countTokens, type Encoding, LONG_RUN, warmTokenizers } from "./tokenizer.js";
 
 // What the encoders are handed through `countTokens`: the number of calls and the
@@ -14,31 +15,26 @@ function longestRun(text: string): number {
   }
   return longest;
 }
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** The encoder module, with `countTokens` noting what it is handed. */
+function counted<M extends { countTokens(text: string): number }>(mod: M): M {
+  const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+  return {
+    ...mod,
+    countTokens: (text: string) => {
+      handed.calls++;
+      handed.longest = Math.max(handed.longest, longestRun(text));
+      handed.loneSurrogate ||= loneSurrogate.test(text);
+      return mod.countTokens(text);
+    },
+  } as M;
+}
 
 vi.mock("gpt-tokenizer/encoding/o200k_base", async (importOriginal) => {
-  const mod = await importOriginal<typeof Gpt>();
-  return {
-    ...mod,
-    countTokens: (text: string) => {
-      handed.calls++;
-      handed.longest = Math.max(handed.longest, longestRun(text));
-      handed.loneSurrogate ||= LONE_SURROGATE.test(text);
-      return mod.countTokens(text);
-    },
-  };
+  return counted(await importOriginal<typeof Gpt>());
 });
 vi.mock("gpt-tokenizer/encoding/cl100k_base", async (importOriginal) => {
-  const mod = await importOriginal<typeof Gpt>();
-  return {
-    ...mod,
-    countTokens: (text: string) => {
-      handed.calls++;
-      handed.longest = Math.max(handed.longest, longestRun(text));
-      handed.loneSurrogate ||= LONE_SURROGATE.test(text);
-      return mod.countTokens(text);
-    },
-  };
+  return counted(await importOriginal<typeof Gpt>());
 });
 
 // The encoders themselves, for reference counts.
@@ -46,18 +42,6 @@ const real: Record<Encoding, (text: string) => number> = {
   o200k_base: (await vi.importActual<typeof Gpt>("gpt-tokenizer/encoding/o200k_base")).countTokens,
   cl100k_base: (await vi.importActual<typeof Gpt>("gpt-tokenizer/encoding/cl100k_base")).countTokens,
 };
-
-// A seeded generator, so a failure can be replayed.
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CJK = Array.from({ length: 300 }, (_, i) => String.fromCodePoint(0x4e00 + i * 61));
 const EMOJI = ["😀", "🦩", "👍🏽", "🇵🇹", "👨‍👩‍👧", "❤️", "✨"];
@@ -104,7 +88,7 @@ describe.each(encodings)("countTokens on long runs of one character class (%s)",
   it.each(Object.keys(ADVERSARIAL))(
     "never hands the encoder a run over LONG_RUN units: 32,000 units of %s",
     (kind) => {
-      const text = (ADVERSARIAL[kind] as (typeof ADVERSARIAL)[string])(32_000, rng(3));
+      const text = (ADVERSARIAL[kind] as (typeof ADVERSARIAL)[string])(32_000, seededRandom(3));
       const n = countTokens(text, encoding);
       expect(handed.longest).toBeGreaterThan(0);
       expect(handed.longest).toBeLessThanOrEqual(LONG_RUN);
@@ -124,7 +108,7 @@ describe.each(encodings)("countTokens on long runs of one character class (%s)",
   });
 
   it("counts long runs at or above the encoder, and text without them exactly, in one call", () => {
-    const next = rng(encoding === "o200k_base" ? 17 : 19);
+    const next = seededRandom(encoding === "o200k_base" ? 17 : 19);
     for (const make of Object.values(ADVERSARIAL)) {
       // 4,000 units: short enough for the encoder alone.
       const text = `Before it, ${make(4000, next)} and after.`;
@@ -173,7 +157,7 @@ describe.each(encodings)("countTokens on long runs of one character class (%s)",
       ")",
       "  ",
     ];
-    const next = rng(encoding === "o200k_base" ? 23 : 29);
+    const next = seededRandom(encoding === "o200k_base" ? 23 : 29);
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)] as T;
     let withRuns = 0;
     for (let i = 0; i < 1000; i++) {
@@ -196,7 +180,7 @@ describe.each(encodings)("countTokens on long runs of one character class (%s)",
   });
 
   it("counts a 32,000-unit message of emoji in well under a second (seconds before)", () => {
-    const text = ADVERSARIAL["random emoji"]?.(32_000, rng(5)) ?? "";
+    const text = ADVERSARIAL["random emoji"]?.(32_000, seededRandom(5)) ?? "";
     const t0 = performance.now();
     countTokens(text, encoding);
     countTokens("😀".repeat(16_000), encoding);

@@ -1,15 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { seededRandom } from "../../test/support/seeded-random.js";
 import { uuidv7 } from "../lib/ids.js";
 import { countTokens, type Encoding, warmTokenizers } from "./tokenizer.js";
 import { isCanonicalUuid, uuidTokens } from "./uuid-tokens.js";
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 // Hex drawn from skewed alphabets too, so long letter runs and digit runs occur.
 const ALPHABETS = ["0123456789abcdef", "abcdef", "0123456789", "a1", "f0e9"];
@@ -25,7 +18,7 @@ beforeAll(() => warmTokenizers());
 
 describe.each<Encoding>(["o200k_base", "cl100k_base"])("UUID token counts (%s)", (encoding) => {
   it("equal the tokenizer's on random and time-ordered UUIDs", () => {
-    const next = rng(encoding === "o200k_base" ? 3 : 9);
+    const next = seededRandom(encoding === "o200k_base" ? 3 : 9);
     for (let i = 0; i < 20_000; i++) {
       const id = i % 4 === 0 ? uuidv7() : uuid(next);
       const counted = uuidTokens(id, encoding, true);
@@ -34,7 +27,7 @@ describe.each<Encoding>(["o200k_base", "cl100k_base"])("UUID token counts (%s)",
   });
 
   it("add up inside a memory tag, where the line places them", () => {
-    const next = rng(21);
+    const next = seededRandom(21);
     for (let i = 0; i < 2_000; i++) {
       const id = uuid(next);
       const line = `<memory id="${id}" confidence="0.90"`;

@@ -1,5 +1,6 @@
 import { toIso } from "../lib/clock.js";
 import { jsonColumn } from "../lib/columns.js";
+import type { JobRef } from "./ports.js";
 
 /** A job's life: queued → running → succeeded, or → failed (waiting for a retry) → … → dead. */
 export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "dead"] as const;
@@ -65,5 +66,21 @@ export function toJobRow(r: Record<string, unknown>): JobRow {
     status: r.status as JobStatus,
     attempts: Number(r.attempts),
     max_attempts: Number(r.max_attempts),
+  };
+}
+
+/** The columns `jobRefFromRow` reads. */
+export const JOB_REF_COLUMNS = "type, version, payload, dedup_key";
+
+/** The dispatchable reference to a stored job (JOB_REF_COLUMNS), as enqueue returned it. */
+export function jobRefFromRow(id: string, orgId: string, r: Record<string, unknown>): JobRef {
+  return {
+    id,
+    orgId,
+    type: String(r.type),
+    version: Number(r.version),
+    payload: jsonColumn<Record<string, unknown>>(r.payload),
+    key: String(r.dedup_key),
+    created: true,
   };
 }

@@ -5,6 +5,7 @@ import { withOrg } from "../db/tenant.js";
 import { AppError, notFound } from "../lib/errors.js";
 import { getJob, type JobDetail } from "./get-job.js";
 import { requireJobAccess } from "./list-jobs.js";
+import { JOB_REF_COLUMNS, jobRefFromRow } from "./model.js";
 import type { JobQueue } from "./ports.js";
 
 /**
@@ -21,14 +22,8 @@ export async function replayJob(
   const orgId = caller.principal.orgId;
   const actor: AuditActor = auditActor(caller);
   const ref = await withOrg(deps.sql, orgId, async (tx) => {
-    const { rows } = await tx.query<{
-      status: string;
-      type: string;
-      version: number;
-      payload: unknown;
-      dedup_key: string;
-    }>(
-      "SELECT status, type, version, payload, dedup_key FROM jobs WHERE org_id = $1 AND id = $2 FOR UPDATE",
+    const { rows } = await tx.query<Record<string, unknown>>(
+      `SELECT status, ${JOB_REF_COLUMNS} FROM jobs WHERE org_id = $1 AND id = $2 FOR UPDATE`,
       [orgId, id],
     );
     const row = rows[0];
@@ -44,15 +39,7 @@ export async function replayJob(
       [orgId, id],
     );
     await recordAudit(tx, orgId, actor, "job.replay", id);
-    return {
-      id,
-      orgId,
-      type: row.type,
-      version: Number(row.version),
-      payload: typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload,
-      key: row.dedup_key,
-      created: true,
-    };
+    return jobRefFromRow(id, orgId, row);
   });
   await deps.jobs.dispatch([ref]);
   return getJob(deps, caller, id);

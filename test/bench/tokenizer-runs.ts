@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import * as cl100k from "gpt-tokenizer/encoding/cl100k_base";
 import * as o200k from "gpt-tokenizer/encoding/o200k_base";
 import { boundedCount, LONG_RUN } from "../../src/context/tokenizer.js";
+import { seededRandom } from "../support/seeded-random.js";
 
 // Long runs of one character class (ADR-0039, "Long runs"): what one 32,000-char
 // message costs through the encoder alone and through `boundedCount`, what lower
@@ -16,18 +17,7 @@ const CHARS = 32_000;
 const ENCODINGS = { o200k, cl100k } as const;
 type Mod = (typeof ENCODINGS)[keyof typeof ENCODINGS];
 
-// A seeded generator, so every run measures the same texts.
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const next = rng(42);
+const next = seededRandom(42);
 const pick = (xs: readonly string[]) => xs[Math.floor(next() * xs.length)] as string;
 const LOWER = [..."abcdefghijklmnopqrstuvwxyz"];
 const CJK = Array.from({ length: 2000 }, (_, i) => String.fromCodePoint(0x4e00 + i * 7));

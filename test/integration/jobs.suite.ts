@@ -6,6 +6,7 @@ import { createJobWorker } from "../../src/jobs/worker.js";
 import { AppError } from "../../src/lib/errors.js";
 import { uuidv7 } from "../../src/lib/ids.js";
 import { createTestApp, newAgent, newOrg, newToken, problem, type TestApp } from "../support/app.js";
+import { jobProbe } from "../support/jobs.js";
 
 /** The jobs suite, on the embedded database or the machine's real PostgreSQL. */
 export function runJobsSuite(database: "pglite" | "postgres"): void {
@@ -13,6 +14,7 @@ export function runJobsSuite(database: "pglite" | "postgres"): void {
     let t: TestApp;
     let admin: string;
     let orgId: string;
+    let probe: ReturnType<typeof jobProbe>;
     let agent: string;
 
     /** A worker over the app's ledger with its own handlers and no waiting between retries. */
@@ -36,21 +38,10 @@ export function runJobsSuite(database: "pglite" | "postgres"): void {
       return { jobId: done.job_ids[0] as string, sessionUuid: done.session.session_uuid as string };
     }
 
-    const jobOf = async (id: string) => (await t.call("GET", `/v1/jobs/${id}`, { token: admin })).json();
-
-    async function memoriesOf(sessionUuid: string): Promise<number> {
-      const { rows } = await withOrg(t.sql, orgId, (tx) =>
-        tx.query<{ n: number }>(
-          "SELECT count(*)::int AS n FROM memories WHERE org_id = $1 AND session_id = $2 AND deleted_at IS NULL",
-          [orgId, sessionUuid],
-        ),
-      );
-      return rows[0]?.n ?? 0;
-    }
-
     beforeAll(async () => {
       t = await createTestApp({ JOB_RETRY_DELAYS_MS: "0,0,0" }, { database });
       ({ token: admin, orgId } = await newOrg(t, "jobs-org"));
+      probe = jobProbe(t, orgId, admin);
       agent = (await newAgent(t, admin, "jobs-agent")).id;
     });
     afterAll(() => t.close());
@@ -60,11 +51,11 @@ export function runJobsSuite(database: "pglite" | "postgres"): void {
         const { jobId, sessionUuid } = await queuedJob("run-1");
         const ran = await t.jobWorker.drain();
         expect(ran.succeeded).toBeGreaterThanOrEqual(1);
-        const job = await jobOf(jobId);
+        const job = await probe.job(jobId);
         expect(job).toMatchObject({ status: "succeeded", attempts: 1, last_error: null });
         expect(job.result).toMatchObject({ extractor: "rules", turns: 1 });
         expect(job.result.created).toBeGreaterThan(0);
-        expect(await memoriesOf(sessionUuid)).toBe(job.result.created);
+        expect(await probe.memoriesOf(sessionUuid)).toBe(job.result.created);
       });
 
       it("retries retryable failures with backoff, then dead-letters them; replay runs them again", async () => {
@@ -76,7 +67,7 @@ export function runJobsSuite(database: "pglite" | "postgres"): void {
         });
         await failing.drain();
         expect(calls).toBe(4);
-        const dead = await jobOf(jobId);
+        const dead = await probe.job(jobId);
         expect(dead).toMatchObject({
           status: "dead",
           attempts: 4,
@@ -90,7 +81,7 @@ export function runJobsSuite(database: "pglite" | "postgres"): void {
         expect(replay.status).toBe(200);
         expect(await replay.json()).toMatchObject({ status: "queued", attempts: 0 });
         await t.jobWorker.drain();
-        const after = await jobOf(jobId);
+        const after = await probe.job(jobId);
         expect(after.status).toBe("succeeded");
         expect(after.failures[0].replayed_at).not.toBeNull();
         const again = await t.call("POST", `/v1/jobs/${jobId}/replay`, { token: admin });
@@ -109,17 +100,17 @@ export function runJobsSuite(database: "pglite" | "postgres"): void {
           { concurrency: 1, leaseSeconds: 60, pollMs: 1000 },
         );
         await slow.drain();
-        const job = await jobOf(jobId);
+        const job = await probe.job(jobId);
         expect(job).toMatchObject({ status: "failed", attempts: 1 });
         expect(Date.parse(job.run_at) - Date.now()).toBeGreaterThan(50_000);
         // Not due: nothing is claimed.
         await slow.drain();
-        expect((await jobOf(jobId)).attempts).toBe(1);
+        expect((await probe.job(jobId)).attempts).toBe(1);
         await withOrg(t.sql, orgId, (tx) =>
           tx.query("UPDATE jobs SET run_at = now() WHERE id = $1", [jobId]),
         );
         await t.jobWorker.drain();
-        expect((await jobOf(jobId)).status).toBe("succeeded");
+        expect((await probe.job(jobId)).status).toBe("succeeded");
       });
 
       it("dead-letters a non-retryable failure at once", async () => {
@@ -130,7 +121,7 @@ export function runJobsSuite(database: "pglite" | "postgres"): void {
           throw new AppError("INVALID_ARGUMENT", "bad");
         }).drain();
         expect(calls).toBe(1);
-        expect(await jobOf(jobId)).toMatchObject({
+        expect(await probe.job(jobId)).toMatchObject({
           status: "dead",
           attempts: 1,
           last_error: "INVALID_ARGUMENT",
@@ -157,7 +148,7 @@ export function runJobsSuite(database: "pglite" | "postgres"): void {
           ),
         );
         await t.jobWorker.drain();
-        const job = await jobOf(id);
+        const job = await probe.job(id);
         expect(job).toMatchObject({ status: "dead", attempts: 1 });
         expect(job.last_error).toMatch(/^invalid_message:/);
         expect(job.failures).toHaveLength(1);
@@ -176,7 +167,7 @@ export function runJobsSuite(database: "pglite" | "postgres"): void {
           { jobId, orgId, attempt: 1 },
           claimed?.payload as { agent_id: string; session_id: string },
         );
-        const written = await memoriesOf(sessionUuid);
+        const written = await probe.memoriesOf(sessionUuid);
         expect(written).toBe(first.created);
         expect(written).toBeGreaterThan(0);
         // Its lease runs out; another worker takes the job over.
@@ -184,10 +175,10 @@ export function runJobsSuite(database: "pglite" | "postgres"): void {
           tx.query("UPDATE jobs SET lease_until = now() - interval '1 second' WHERE id = $1", [jobId]),
         );
         await t.jobWorker.drain();
-        const job = await jobOf(jobId);
+        const job = await probe.job(jobId);
         expect(job).toMatchObject({ status: "succeeded", attempts: 2 });
         expect(job.result).toMatchObject({ created: 0 });
-        expect(await memoriesOf(sessionUuid)).toBe(written);
+        expect(await probe.memoriesOf(sessionUuid)).toBe(written);
       });
 
       it("resumes an extraction interrupted between two memories of one turn without duplicating or skipping", async () => {
@@ -217,13 +208,13 @@ export function runJobsSuite(database: "pglite" | "postgres"): void {
         await workerWith(async (run, payload) =>
           run.attempt === 1 ? flakyHandler(run, payload) : handler(run, payload),
         ).drain();
-        const job = await jobOf(jobId);
+        const job = await probe.job(jobId);
         expect(job.status).toBe("succeeded");
         expect(job.attempts).toBe(2);
         expect(job.result.already_written).toBe(2);
         // Every fact is in the session once: the two written before the failure were skipped, the rest added.
         expect(job.result.facts).toBeGreaterThanOrEqual(3);
-        expect(await memoriesOf(sessionUuid)).toBe(job.result.facts);
+        expect(await probe.memoriesOf(sessionUuid)).toBe(job.result.facts);
         expect(job.result.created).toBe(job.result.facts - 2);
         const session = await (
           await t.call("GET", `/v1/agents/${agent}/sessions/partial-1`, { token: admin })
@@ -237,7 +228,7 @@ export function runJobsSuite(database: "pglite" | "postgres"): void {
           "I am vegetarian and I use Neovim for coding.",
         );
         await t.jobWorker.drain();
-        const once = await memoriesOf(sessionUuid);
+        const once = await probe.memoriesOf(sessionUuid);
         expect(once).toBeGreaterThan(0);
         const before = await withOrg(t.sql, orgId, (tx) =>
           tx.query<{ n: number }>("SELECT count(*)::int AS n FROM memories WHERE org_id = $1", [orgId]),
@@ -252,8 +243,8 @@ export function runJobsSuite(database: "pglite" | "postgres"): void {
           tx.query<{ n: number }>("SELECT count(*)::int AS n FROM memories WHERE org_id = $1", [orgId]),
         );
         expect(after.rows[0]?.n).toBe(before.rows[0]?.n);
-        expect(await memoriesOf(sessionUuid)).toBe(once);
-        expect((await jobOf(jobId)).attempts).toBe(1001);
+        expect(await probe.memoriesOf(sessionUuid)).toBe(once);
+        expect((await probe.job(jobId)).attempts).toBe(1001);
       }, 120_000);
 
       it("lets concurrent workers share the ledger: each job runs once (SKIP LOCKED)", async () => {
@@ -263,14 +254,14 @@ export function runJobsSuite(database: "pglite" | "postgres"): void {
         const a = workerWith(t.services.jobRunner.handlers["memory.extract"]);
         const b = workerWith(t.services.jobRunner.handlers["memory.extract"]);
         await Promise.all([a.drain(), b.drain(), t.jobWorker.drain()]);
-        for (const id of ids) expect(await jobOf(id)).toMatchObject({ status: "succeeded", attempts: 1 });
+        for (const id of ids) expect(await probe.job(id)).toMatchObject({ status: "succeeded", attempts: 1 });
       });
 
       it("does nothing for a session deleted before its job ran", async () => {
         const { jobId } = await queuedJob("gone-1");
         await t.call("DELETE", `/v1/agents/${agent}/sessions/gone-1`, { token: admin });
         await t.jobWorker.drain();
-        expect(await jobOf(jobId)).toMatchObject({
+        expect(await probe.job(jobId)).toMatchObject({
           status: "succeeded",
           result: { skipped: "session_gone" },
         });

@@ -6,11 +6,11 @@ import {
   retryDelayExpression,
 } from "../../src/adapters/qstash/publisher.js";
 import { createQstashVerifier } from "../../src/adapters/qstash/verifier.js";
-import { withOrg } from "../../src/db/tenant.js";
 import { deliveryBody } from "../../src/jobs/enqueue.js";
 import type { JobRef } from "../../src/jobs/ports.js";
 import { isAppError } from "../../src/lib/errors.js";
 import { createTestApp, newAgent, newOrg, problem, type TestApp } from "../support/app.js";
+import { jobProbe } from "../support/jobs.js";
 import {
   evalRetryDelay,
   type QstashServer,
@@ -194,6 +194,7 @@ describe("Engram with QStash", () => {
   let t: TestApp;
   let admin: string;
   let orgId: string;
+  let probe: ReturnType<typeof jobProbe>;
   let agent: string;
   let deliveryUrl: string;
   let sdk: Client;
@@ -209,6 +210,7 @@ describe("Engram with QStash", () => {
       retry: false,
     });
     ({ token: admin, orgId } = await newOrg(t, "qstash-org"));
+    probe = jobProbe(t, orgId, admin);
     agent = (await newAgent(t, admin, "qstash-agent")).id;
   });
   afterAll(() => env?.stop());
@@ -243,27 +245,6 @@ describe("Engram with QStash", () => {
     return { jobId: done.job_ids[0] as string, sessionUuid: done.session.session_uuid as string };
   }
 
-  /** The job as enqueued, read back from the ledger. */
-  async function refOf(jobId: string): Promise<JobRef> {
-    const { rows } = await withOrg(t.sql, orgId, (tx) =>
-      tx.query<{ type: string; version: number; payload: unknown; dedup_key: string }>(
-        "SELECT type, version, payload, dedup_key FROM jobs WHERE org_id = $1 AND id = $2",
-        [orgId, jobId],
-      ),
-    );
-    const row = rows[0];
-    if (!row) throw new Error(`no job ${jobId}`);
-    return {
-      id: jobId,
-      orgId,
-      type: row.type,
-      version: Number(row.version),
-      payload: typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload,
-      key: row.dedup_key,
-      created: true,
-    };
-  }
-
   /** A completed session whose job QStash refused to take: queued in the ledger, never delivered. */
   async function unpublished(sid: string) {
     const before = qstash.publishes.length;
@@ -275,20 +256,8 @@ describe("Engram with QStash", () => {
       qstash.state.publishStatus = 0;
     }
     expect(qstash.publishes.slice(before).map((p) => p.status)).toEqual([500]);
-    const ref = await refOf(job.jobId);
+    const ref = await probe.refOf(job.jobId);
     return { ...job, ref, body: deliveryBody(ref) };
-  }
-
-  const jobOf = async (id: string) => (await t.call("GET", `/v1/jobs/${id}`, { token: admin })).json();
-
-  async function memoriesOf(sessionUuid: string): Promise<number> {
-    const { rows } = await withOrg(t.sql, orgId, (tx) =>
-      tx.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM memories WHERE org_id = $1 AND session_id = $2 AND deleted_at IS NULL",
-        [orgId, sessionUuid],
-      ),
-    );
-    return rows[0]?.n ?? 0;
   }
 
   /** POSTs a delivery to the webhook over HTTP, as QStash does. */
@@ -319,7 +288,7 @@ describe("Engram with QStash", () => {
     const before = qstash.publishes.length;
     const { jobId, sessionUuid } = await completed("deliver-1");
     await qstash.idle();
-    const ref = await refOf(jobId);
+    const ref = await probe.refOf(jobId);
     const published = qstash.publishes.slice(before);
     expect(published).toHaveLength(1);
     const p = published[0]!;
@@ -336,23 +305,23 @@ describe("Engram with QStash", () => {
     expect(qstash.deliveriesOf(p.messageId).map((d) => [d.status, JSON.parse(d.responseBody)])).toEqual([
       [200, { outcome: "succeeded" }],
     ]);
-    const job = await jobOf(jobId);
+    const job = await probe.job(jobId);
     expect(job).toMatchObject({ status: "succeeded", attempts: 1, last_error: null, failures: [] });
     expect(job.result).toMatchObject({ extractor: "rules", turns: 1 });
     expect(job.result.created).toBeGreaterThan(0);
-    expect(await memoriesOf(sessionUuid)).toBe(job.result.created);
+    expect(await probe.memoriesOf(sessionUuid)).toBe(job.result.created);
   });
 
   it("keeps a job QStash refused queued (the completion still succeeds)", async () => {
     const { jobId, sessionUuid } = await unpublished("refused-1");
     await qstash.idle();
-    expect(await jobOf(jobId)).toMatchObject({ status: "queued", attempts: 0 });
-    expect(await memoriesOf(sessionUuid)).toBe(0);
+    expect(await probe.job(jobId)).toMatchObject({ status: "queued", attempts: 0 });
+    expect(await probe.memoriesOf(sessionUuid)).toBe(0);
   });
 
   it("answers 401 to every bad signature and runs nothing; the next signing key is accepted", async () => {
     const { jobId, sessionUuid, body } = await unpublished("signatures-1");
-    const before = await jobOf(jobId);
+    const before = await probe.job(jobId);
     expect(before).toMatchObject({ status: "queued", attempts: 0 });
     const signed = (mode: SigningMode = {}) => qstash.signature(body, deliveryUrl, mode);
     const cases: [string, string, string | undefined][] = [
@@ -368,15 +337,15 @@ describe("Engram with QStash", () => {
       const res = await deliver(b, signature);
       expect(res.status, label).toBe(401);
       expect((await problem(res)).code, label).toBe("UNAUTHENTICATED");
-      expect(await jobOf(jobId), label).toEqual(before);
+      expect(await probe.job(jobId), label).toEqual(before);
     }
-    expect(await memoriesOf(sessionUuid)).toBe(0);
+    expect(await probe.memoriesOf(sessionUuid)).toBe(0);
 
     const res = await deliver(body, signed({ key: "next" }));
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ outcome: "succeeded" });
-    expect(await jobOf(jobId)).toMatchObject({ status: "succeeded", attempts: 1 });
-    expect(await memoriesOf(sessionUuid)).toBeGreaterThan(0);
+    expect(await probe.job(jobId)).toMatchObject({ status: "succeeded", attempts: 1 });
+    expect(await probe.memoriesOf(sessionUuid)).toBeGreaterThan(0);
   });
 
   it("retries a refused delivery Upstash-Retries times at the configured delays, then gives up; nothing ran", async () => {
@@ -398,8 +367,8 @@ describe("Engram with QStash", () => {
       [3, 100_000, 401],
     ]);
     expect(qstash.dlq).toContain(p!.messageId);
-    expect(await jobOf(job.jobId)).toMatchObject({ status: "queued", attempts: 0 });
-    expect(await memoriesOf(job.sessionUuid)).toBe(0);
+    expect(await probe.job(job.jobId)).toMatchObject({ status: "queued", attempts: 0 });
+    expect(await probe.memoriesOf(job.sessionUuid)).toBe(0);
   });
 
   it("tampered deliveries from QStash are refused the same way", async () => {
@@ -414,7 +383,7 @@ describe("Engram with QStash", () => {
     }
     const [p] = qstash.publishes.slice(before);
     expect(qstash.deliveriesOf(p!.messageId).map((d) => d.status)).toEqual([401, 401, 401, 401]);
-    expect(await jobOf(job.jobId)).toMatchObject({ status: "queued", attempts: 0 });
+    expect(await probe.job(job.jobId)).toMatchObject({ status: "queued", attempts: 0 });
   });
 
   it("delivers a job published twice with the same key once", async () => {
@@ -429,9 +398,9 @@ describe("Engram with QStash", () => {
     expect(published.map((p) => p.status).sort()).toEqual([201, 202, 202]);
     expect(new Set(published.map((p) => p.messageId)).size).toBe(1);
     expect(qstash.deliveriesOf(published[0]!.messageId).map((d) => d.status)).toEqual([200]);
-    const job = await jobOf(jobId);
+    const job = await probe.job(jobId);
     expect(job).toMatchObject({ status: "succeeded", attempts: 1 });
-    expect(await memoriesOf(sessionUuid)).toBe(job.result.created);
+    expect(await probe.memoriesOf(sessionUuid)).toBe(job.result.created);
   });
 
   it("acknowledges a malformed envelope with a valid signature as discarded, once", async () => {
@@ -459,11 +428,11 @@ describe("Engram with QStash", () => {
     expect(qstash.deliveriesOf(messageId).map((d) => [d.status, JSON.parse(d.responseBody)])).toEqual([
       [200, { outcome: "dead" }],
     ]);
-    const job = await jobOf(jobId);
+    const job = await probe.job(jobId);
     expect(job).toMatchObject({ status: "dead", last_error: "invalid_message:invalid_payload" });
     expect(job.failures).toHaveLength(1);
     expect(job.failures[0]).toMatchObject({ error: "invalid_message:invalid_payload", replayed_at: null });
-    expect(await memoriesOf(sessionUuid)).toBe(0);
+    expect(await probe.memoriesOf(sessionUuid)).toBe(0);
   });
 
   it("1,000 redeliveries of one signed delivery run the job once and add no memory", async () => {
@@ -472,7 +441,7 @@ describe("Engram with QStash", () => {
     const first = await deliver(body, signature);
     expect(first.status).toBe(200);
     expect(await first.json()).toEqual({ outcome: "succeeded" });
-    const memories = await memoriesOf(sessionUuid);
+    const memories = await probe.memoriesOf(sessionUuid);
     expect(memories).toBeGreaterThan(0);
 
     const outcomes = new Map<string, number>();
@@ -487,8 +456,8 @@ describe("Engram with QStash", () => {
     };
     await Promise.all(Array.from({ length: 8 }, lane));
     expect(Object.fromEntries(outcomes)).toEqual({ "200 duplicate": 999 });
-    expect(await memoriesOf(sessionUuid)).toBe(memories);
-    expect(await jobOf(jobId)).toMatchObject({ status: "succeeded", attempts: 1, failures: [] });
+    expect(await probe.memoriesOf(sessionUuid)).toBe(memories);
+    expect(await probe.job(jobId)).toMatchObject({ status: "succeeded", attempts: 1, failures: [] });
   }, 120_000);
 });
 

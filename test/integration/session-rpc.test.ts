@@ -67,6 +67,17 @@ afterAll(async () => {
   await t.close();
 });
 
+/** Two turns, the first with its time and metadata. */
+const turns = () => [
+  {
+    role: "user",
+    content: "I live in Lisbon and I'm allergic to cats.",
+    createdAt: timestampFromDate(new Date("2026-12-01T08:00:00Z")),
+    metadata: { client: "gw", turn: 1 },
+  },
+  { role: "assistant", content: "Thanks, noted." },
+];
+
 describe.each(["connect", "connect-json", "grpc-web", "grpc"] as const)(
   "SessionService over %s",
   (protocol) => {
@@ -77,15 +88,7 @@ describe.each(["connect", "connect-json", "grpc-web", "grpc"] as const)(
         agentId: agent,
         sessionId,
         idempotencyKey: "k1",
-        messages: [
-          {
-            role: "user",
-            content: "I live in Lisbon and I'm allergic to cats.",
-            createdAt: timestampFromDate(new Date("2026-12-01T08:00:00Z")),
-            metadata: { client: "gw", turn: 1 },
-          },
-          { role: "assistant", content: "Thanks, noted." },
-        ],
+        messages: turns(),
       });
       expect(first).toMatchObject({ appended: 2, firstSeq: 0, replayed: false });
       expect(first.session?.status).toBe(SessionStatus.ACTIVE);
@@ -94,15 +97,7 @@ describe.each(["connect", "connect-json", "grpc-web", "grpc"] as const)(
         agentId: agent,
         sessionId,
         idempotencyKey: "k1",
-        messages: [
-          {
-            role: "user",
-            content: "I live in Lisbon and I'm allergic to cats.",
-            createdAt: timestampFromDate(new Date("2026-12-01T08:00:00Z")),
-            metadata: { client: "gw", turn: 1 },
-          },
-          { role: "assistant", content: "Thanks, noted." },
-        ],
+        messages: turns(),
       });
       expect(replay.replayed).toBe(true);
       expect(replay.session?.messageCount).toBe(2);
