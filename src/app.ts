@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { agentRoutes } from "./agents/routes.js";
+import { archiveDownloadRoutes, archiveRoutes } from "./archives/routes.js";
 import { directiveRoutes } from "./directives/routes.js";
 import { accessLog } from "./http/access-log.js";
 import { authenticate } from "./http/auth.js";
@@ -14,6 +15,7 @@ import { AppError } from "./lib/errors.js";
 import { exportDownloadRoutes } from "./memory/export/export-routes.js";
 import { memoryRoutes } from "./memory/routes.js";
 import { orgRoutes } from "./orgs/routes.js";
+import { purgeRoutes } from "./purges/routes.js";
 import { rpcRoutes } from "./rpc/routes.js";
 import type { AppEnv, BackgroundContext, ServicesResolver } from "./services.js";
 import { sessionRoutes } from "./sessions/routes.js";
@@ -45,6 +47,7 @@ export function createApp(resolve: ServicesResolver): OpenAPIHono<AppEnv> {
   app.route("/", healthRoutes());
   app.route("/", docsRoutes());
   app.route("/", exportDownloadRoutes());
+  app.route("/", archiveDownloadRoutes());
   app.route("/", rpcRoutes());
   app.route("/", jobDeliveryRoutes());
 
@@ -56,7 +59,9 @@ export function createApp(resolve: ServicesResolver): OpenAPIHono<AppEnv> {
   app.route("/", memoryRoutes());
   app.route("/", directiveRoutes());
   app.route("/", sessionRoutes());
+  app.route("/", archiveRoutes());
   app.route("/", jobRoutes());
+  app.route("/", purgeRoutes());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

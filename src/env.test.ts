@@ -35,4 +35,25 @@ describe("parseConfig", () => {
     expect(() => parseConfig({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL/);
     expect(() => parseConfig({ ENGRAM_BOOTSTRAP_TOKEN: "eg_pat_nope" })).toThrow(/ENGRAM_BOOTSTRAP_TOKEN/);
   });
+
+  it("requires both S3 keys with S3_BUCKET, and parses the S3 options", () => {
+    const keys = { S3_ACCESS_KEY_ID: "AKIDEXAMPLE", S3_SECRET_ACCESS_KEY: "s3-secret-value" };
+    try {
+      parseConfig({ S3_BUCKET: "engram-archives", S3_SECRET_ACCESS_KEY: "s3-secret-value" });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).issues.map((i) => i.split(":")[0])).toEqual(["S3_ACCESS_KEY_ID"]);
+      expect((err as ConfigError).message).not.toContain("s3-secret-value");
+    }
+    expect(() => parseConfig({ S3_BUCKET: "engram-archives" })).toThrow(/S3_SECRET_ACCESS_KEY/);
+    // Keys without a bucket are inert: the store stays the default.
+    expect(parseConfig(keys).S3_BUCKET).toBeUndefined();
+    const c = parseConfig({ ...keys, S3_BUCKET: "engram-archives", S3_FORCE_PATH_STYLE: "1" });
+    expect(c).toMatchObject({ S3_BUCKET: "engram-archives", S3_REGION: "auto", S3_FORCE_PATH_STYLE: true });
+    expect(c.S3_ENDPOINT).toBeUndefined();
+    expect(() => parseConfig({ ...keys, S3_BUCKET: "engram-archives", S3_ENDPOINT: "not a url" })).toThrow(
+      /S3_ENDPOINT/,
+    );
+  });
 });

@@ -93,6 +93,24 @@ export const ConfigSchema = z.object({
   QSTASH_NEXT_SIGNING_KEY: z.string().min(1).optional(),
   // Extraction: the LLM extractor's model (LLM_BASE_URL set), else the rule-based one.
   EXTRACTION_MODEL: z.string().min(1).optional(),
+  // Object storage over the S3 API (R2, MinIO, AWS) for archives and exports; without
+  // S3_BUCKET, Node keeps objects under ENGRAM_DATA_DIR and Workers use the BLOBS binding.
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_BUCKET: z.string().min(3).max(63).optional(),
+  S3_REGION: z.string().min(1).default("auto"),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: z
+    .enum(["true", "false", "1", "0"])
+    .transform((v) => v === "true" || v === "1")
+    .default(false),
+  // Archived sessions' messages leave Postgres after this many days (0 keeps them).
+  SESSION_MESSAGES_RETAIN_DAYS: intFrom(0, 3650).default(30),
+  // Retention: assembly events and soft-deleted memories are removed after these many
+  // days; the sweep runs every RETENTION_SWEEP_SECONDS on Node (a cron on Workers).
+  ANALYTICS_RETENTION_DAYS: intFrom(1, 3650).default(90),
+  MEMORY_SOFT_DELETE_DAYS: intFrom(1, 3650).default(30),
+  RETENTION_SWEEP_SECONDS: intFrom(60, 86_400).default(3600),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -128,6 +146,13 @@ export function parseConfig(raw: Record<string, unknown>): Config {
     );
     // QStash delivers to PUBLIC_URL and the webhook must verify what it delivers.
     if (missing.length) throw new ConfigError(missing.map((k) => `${k}: required when QSTASH_TOKEN is set`));
+  }
+  if (c.S3_BUCKET) {
+    // Keys are always explicit: the SDK's ambient credential chain does not exist on Workers.
+    const missing = ["S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"].filter(
+      (k) => c[k as keyof Config] === undefined,
+    );
+    if (missing.length) throw new ConfigError(missing.map((k) => `${k}: required when S3_BUCKET is set`));
   }
   return c;
 }

@@ -1,5 +1,6 @@
 import { createQstashPublisher } from "./adapters/qstash/publisher.js";
 import { createQstashVerifier } from "./adapters/qstash/verifier.js";
+import { archiveSession } from "./archives/archive-session.js";
 import type { Config } from "./env.js";
 import { extractSession } from "./extraction/extract-session.js";
 import type { JobHandlers } from "./jobs/handlers.js";
@@ -7,6 +8,7 @@ import type { JobQueue } from "./jobs/ports.js";
 import { createDeferredJobQueue, createEmbeddedJobQueue, createPublishingJobQueue } from "./jobs/queues.js";
 import { DELIVERY_PATH } from "./jobs/routes.js";
 import { createJobWorker, type JobWorker } from "./jobs/worker.js";
+import { runPurge } from "./purges/run-purge.js";
 import type { Services } from "./services.js";
 
 /** What the job services are built from: every other service. */
@@ -18,6 +20,8 @@ export function jobHandlers(s: Base): JobHandlers {
     "memory.extract": async (run, payload) => ({
       ...(await extractSession({ ...s, config: s.memoryConfig }, run, payload)),
     }),
+    "session.archive": async (run, payload) => ({ ...(await archiveSession(s, run, payload)) }),
+    "org.purge": async (run, payload) => ({ ...(await runPurge(s, run, payload)) }),
   };
 }
 

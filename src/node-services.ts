@@ -11,9 +11,12 @@ import { createPgliteSqlClient } from "./adapters/pglite/sql-client.js";
 import { createPgliteWorkerClient } from "./adapters/pglite/worker-client.js";
 import { createPostgresChatMemory } from "./adapters/postgres/chat-memory.js";
 import { createRedisKeyValue } from "./adapters/redis/key-value.js";
+import { createS3BlobStore } from "./adapters/s3/blob-store.js";
+import { s3BlobOptionsOf } from "./adapters/s3/config.js";
 import { createUpstashKeyValue } from "./adapters/upstash/key-value.js";
 import { createKvRateLimiter } from "./auth/kv-rate-limiter.js";
 import { createTokenCache } from "./auth/token-cache.js";
+import type { BlobStore } from "./blobs/ports.js";
 import { createLoadGuard } from "./context/load-guard.js";
 import { createHotRowsCache } from "./context/retrieve.js";
 import { createUsageRecorder } from "./context/usage-recorder.js";
@@ -157,6 +160,12 @@ function openKeyValue(config: Config): { kv: KeyValue; shared: boolean; close():
   return { kv: createMemoryKeyValue(), shared: false, close: async () => {} };
 }
 
+/** S3 (R2, MinIO, AWS) when S3_BUCKET is set, else files under the data directory. */
+function openBlobStore(config: Config, dataDir: string): BlobStore {
+  const s3 = s3BlobOptionsOf(config);
+  return s3 ? createS3BlobStore(s3) : createFsBlobStore(resolve(dataDir, "blobs"));
+}
+
 /**
  * Wires the Node runtime: the embedded default (PGlite under ENGRAM_DATA_DIR,
  * in-process key-value store, rate limits and embedder), each switched to a server
@@ -189,7 +198,7 @@ export async function createNodeRuntime(
     embedder: selectEmbedder(config),
     judge: selectJudge(config),
     memoryConfig: memoryConfigOf(config),
-    blobs: createFsBlobStore(resolve(dataDir, "blobs")),
+    blobs: openBlobStore(config, dataDir),
     defer(task: Promise<unknown>) {
       task.catch((err: unknown) =>
         logger.warn("background task failed", { error: err instanceof Error ? err.name : "unknown" }),

@@ -8,6 +8,8 @@ import { ConfigError, parseConfig } from "./env.js";
 import { createLogger } from "./lib/logger.js";
 import { createNodeRuntime } from "./node-services.js";
 import { bootstrap } from "./orgs/bootstrap.js";
+import { retentionPolicyOf } from "./retention/model.js";
+import { scheduleRetentionSweep } from "./retention/schedule.js";
 import { startGrpcServer } from "./rpc/grpc-server.js";
 import { rpcFirst } from "./rpc/node-listener.js";
 import { scheduleSessionSweep } from "./sessions/schedule-sweep.js";
@@ -52,10 +54,15 @@ async function main(): Promise<void> {
     }
   }
 
-  // Background work: the jobs ledger run in process (unless QStash delivers it) and
-  // the idle-session sweep.
+  // Background work: the jobs ledger run in process (unless QStash delivers it), the
+  // idle-session sweep and the retention sweep.
   if (services.jobs.kind === "embedded") runtime.jobWorker.start();
   const stopSweep = scheduleSessionSweep(services, config.SESSION_IDLE_MINUTES, config.SESSION_SWEEP_SECONDS);
+  const stopRetention = scheduleRetentionSweep(
+    services,
+    retentionPolicyOf(config),
+    config.RETENTION_SWEEP_SECONDS,
+  );
 
   if (socketPort && runtime.embedded) {
     logger.info("embedded database exposed", { url: `postgres://postgres@127.0.0.1:${socketPort}/postgres` });
@@ -88,6 +95,7 @@ async function main(): Promise<void> {
     logger.info("shutting down", { signal });
     stopAnalyze();
     stopSweep();
+    stopRetention();
     server.close(async () => {
       await services.usage.flush(services.sql, Date.now(), true).catch(() => undefined);
       await grpc?.close();

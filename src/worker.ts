@@ -4,10 +4,13 @@ import { createNeonSqlClient } from "./adapters/neon/sql-client.js";
 import { createPgSqlClient } from "./adapters/pg/sql-client.js";
 import { createPostgresChatMemory } from "./adapters/postgres/chat-memory.js";
 import { createR2BlobStore } from "./adapters/r2/blob-store.js";
+import { createS3BlobStore } from "./adapters/s3/blob-store.js";
+import { s3BlobOptionsOf } from "./adapters/s3/config.js";
 import { createUpstashKeyValue } from "./adapters/upstash/key-value.js";
 import { createApp } from "./app.js";
 import { createKvRateLimiter } from "./auth/kv-rate-limiter.js";
 import { createTokenCache, type TokenCache } from "./auth/token-cache.js";
+import type { BlobStore } from "./blobs/ports.js";
 import { unavailableBlobStore } from "./blobs/unavailable.js";
 import { createLoadGuard, type LoadGuard } from "./context/load-guard.js";
 import { createHotRowsCache } from "./context/retrieve.js";
@@ -25,6 +28,8 @@ import { systemClock } from "./lib/clock.js";
 import { AppError } from "./lib/errors.js";
 import { createLogger } from "./lib/logger.js";
 import { memoryConfigOf, selectJudge } from "./memory/write/select.js";
+import { isRetentionRun, retentionPolicyOf } from "./retention/model.js";
+import { sweepRetention } from "./retention/sweep-retention.js";
 import type { BackgroundContext, Services } from "./services.js";
 import { sweepIdleSessions } from "./sessions/sweep-idle-sessions.js";
 
@@ -34,12 +39,14 @@ export { EmbedderContainer } from "./embedder/container.js";
 export interface WorkerEnv extends Record<string, unknown> {
   HYPERDRIVE?: { connectionString: string };
   EMBEDDER?: DurableObjectNamespace;
-  /** Exports and archives; without it, features that store files answer 503. */
+  /** Exports and archives when S3_BUCKET is unset; without either, storing files answers 503. */
   BLOBS?: R2Bucket;
 }
 
 /** Jobs one cron run may run, so it stays well inside the platform's time limit. */
 const CRON_JOB_LIMIT = 50;
+/** The retention sweep's share of an hourly cron run; it resumes at the next one. */
+const CRON_RETENTION_BUDGET_MS = 20_000;
 
 // Module scope holds only pure state (no I/O handles): the parsed config and caches.
 const configs = new WeakMap<object, Config>();
@@ -98,6 +105,16 @@ interface RequestServices {
   worker: JobWorker;
 }
 
+/**
+ * S3 when S3_BUCKET is set (the store that can pre-sign download links), else the R2
+ * binding BLOBS, else a store that answers 503. The S3 client connects on first use.
+ */
+function blobStoreFor(env: WorkerEnv, config: Config): BlobStore {
+  const s3 = s3BlobOptionsOf(config);
+  if (s3) return createS3BlobStore(s3);
+  return env.BLOBS ? createR2BlobStore(env.BLOBS) : unavailableBlobStore();
+}
+
 function buildServices(env: WorkerEnv, ctx: BackgroundContext): RequestServices {
   const config = configFor(env);
   const logger = createLogger(config.LOG_LEVEL);
@@ -127,7 +144,7 @@ function buildServices(env: WorkerEnv, ctx: BackgroundContext): RequestServices 
       env.EMBEDDER && !config.EMBEDDER_URL ? containerEmbedder(env.EMBEDDER, config) : selectEmbedder(config),
     judge: selectJudge(config),
     memoryConfig: memoryConfigOf(config),
-    blobs: env.BLOBS ? createR2BlobStore(env.BLOBS) : unavailableBlobStore(),
+    blobs: blobStoreFor(env, config),
     defer(task: Promise<unknown>) {
       const tracked = task
         .catch((err: unknown) =>
@@ -193,15 +210,21 @@ export default {
   /**
    * The cron trigger (wrangler.toml `[triggers]`): abandons idle sessions (enqueueing
    * their jobs) and runs the jobs ledger's due work — retries, and jobs whose
-   * dispatch did not happen (a publish that failed, an isolate that went away).
+   * dispatch did not happen (a publish that failed, an isolate that went away). The
+   * run scheduled at minute 0 of each hour also sweeps retention, within a budget.
    */
-  async scheduled(_controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+  async scheduled(controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
     const built = buildServices(env, ctx);
     const { services } = built;
     try {
       const swept = await sweepIdleSessions(services, services.config.SESSION_IDLE_MINUTES);
       const ran = await built.worker.drain(CRON_JOB_LIMIT);
       services.logger.info("cron", { abandoned: swept.abandoned, ...ran });
+      if (isRetentionRun(controller.scheduledTime)) {
+        await sweepRetention(services, retentionPolicyOf(services.config), {
+          deadline: performance.now() + CRON_RETENTION_BUDGET_MS,
+        });
+      }
     } finally {
       ctx.waitUntil(built.settle());
     }

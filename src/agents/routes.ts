@@ -2,6 +2,8 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { callerOf } from "../http/caller.js";
 import { bearerAuth, errorResponses, IdParams, jsonBody, jsonResponse } from "../http/openapi.js";
 import { validationHook } from "../http/validation.js";
+import { requestAgentPurge } from "../purges/request-agent-purge.js";
+import { PurgeRefSchema } from "../purges/schemas.js";
 import type { AppEnv } from "../services.js";
 import { type AgentAction, changeAgentStatus } from "./change-agent-status.js";
 import { createAgent } from "./create-agent.js";
@@ -12,6 +14,7 @@ import {
   AgentPageSchema,
   AgentSchema,
   CreateAgentBody,
+  DeleteAgentQuery,
   ListAgentsQuery,
   UpdateAgentBody,
 } from "./schemas.js";
@@ -84,14 +87,22 @@ export function agentRoutes(): OpenAPIHono<AppEnv> {
       method: "delete",
       path: "/v1/agents/{id}",
       tags,
-      summary: "Delete an agent that has no sessions (archive it otherwise)",
+      summary:
+        "Delete an agent that has no sessions (archive it otherwise); with purge=true, erase it and everything it owns (org:admin, asynchronous)",
       security: bearerAuth,
-      request: { params: IdParams },
-      responses: { 204: { description: "Deleted" }, ...errorResponses },
+      request: { params: IdParams, query: DeleteAgentQuery },
+      responses: {
+        202: jsonResponse(PurgeRefSchema, "purge=true: the purge, queued (or the first one)"),
+        204: { description: "Deleted" },
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const s = c.var.services;
-      const revoked = await deleteAgent(s, callerOf(c), c.req.valid("param").id);
+      const id = c.req.valid("param").id;
+      if (c.req.valid("query").purge === "true")
+        return c.json(await requestAgentPurge(s, callerOf(c), id), 202);
+      const revoked = await deleteAgent(s, callerOf(c), id);
       for (const tokenId of revoked) s.tokenCache.delete(tokenId);
       return c.body(null, 204);
     },

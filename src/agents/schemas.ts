@@ -51,3 +51,10 @@ export const ListAgentsQuery = PageQuery.extend({
 });
 
 export const AgentPageSchema = pageOf(AgentSchema, "AgentPage");
+
+export const DeleteAgentQuery = z.object({
+  purge: z
+    .enum(["true", "false"])
+    .optional()
+    .openapi({ description: "true: hard-delete the agent and everything it owns (GDPR purge, 202)" }),
+});

@@ -45,6 +45,17 @@ export function requireAgentAccess(principal: Principal, agentId: string): void 
   }
 }
 
+/**
+ * Asserts the token is not restricted to one agent: administering the org (its users,
+ * settings, tokens of other agents, jobs, purges) is beyond what an agent's token is for,
+ * whatever scopes it was minted with.
+ */
+export function requireOrgWide(principal: Principal, what: string): void {
+  if (principal.agentId !== null) {
+    throw new AppError("PERMISSION_DENIED", `${what} need a token that is not restricted to one agent`);
+  }
+}
+
 /** A verified caller plus the request it made: what every verb receives. */
 export interface Caller {
   principal: Principal;

@@ -1,7 +1,22 @@
-/** A stored object: its bytes and the metadata written with them. */
+/** A stored object: its bytes (as stored: still compressed when encoded) and its metadata. */
 export interface Blob {
   body: Uint8Array;
   contentType: string;
+  /** `gzip` when the bytes are compressed (HTTP Content-Encoding); absent otherwise. */
+  contentEncoding?: string;
+}
+
+/** What is written with an object's bytes. */
+export interface PutOptions {
+  contentType: string;
+  contentEncoding?: string;
+}
+
+/** A link that fetches one object without credentials, until it expires. */
+export interface PresignedUrl {
+  url: string;
+  /** Unix milliseconds. */
+  expiresAt: number;
 }
 
 /**
@@ -14,12 +29,29 @@ export interface Blob {
  * - B2 `get` of a missing key returns null; `delete` of a missing key succeeds.
  * - B3 `deletePrefix` removes exactly the keys under the prefix and returns how many.
  * - B4 keys with `..`, a leading `/`, empty segments or control characters are rejected.
+ * - B5 `contentEncoding` written with an object is returned with it; the bytes are
+ *   returned as stored (never decoded by the store).
+ * - B6 `list` returns exactly the keys under the prefix, sorted, across pages.
+ * - B7 `presignGet`, where the store has it, returns a URL that fetches the object's
+ *   bytes with no credentials until it expires, and nothing after.
  */
 export interface BlobStore {
-  put(key: string, body: Uint8Array, opts: { contentType: string }): Promise<void>;
+  put(key: string, body: Uint8Array, opts: PutOptions): Promise<void>;
   get(key: string): Promise<Blob | null>;
   delete(key: string): Promise<void>;
   deletePrefix(prefix: string): Promise<number>;
+  /**
+   * Every key under `prefix` (which ends with `/`), sorted. A store that lists in pages
+   * awaits `onPage` after each (a long listing's caller renews its job's lease there);
+   * its failure fails the listing.
+   */
+  list(prefix: string, onPage?: () => Promise<void>): Promise<string[]>;
+  /**
+   * A pre-signed GET URL valid `expiresInSeconds` (S3-compatible stores). Absent where
+   * the store cannot sign (files on disk, an R2 binding): callers then serve the object
+   * through a link Engram signs itself.
+   */
+  presignGet?(key: string, expiresInSeconds: number): Promise<PresignedUrl>;
 }
 
 const SEGMENT = /^[A-Za-z0-9._=-]+$/;

@@ -1,3 +1,5 @@
+import { AppError } from "../lib/errors.js";
+
 /** Rows as the driver returns them; domain mappers narrow them. */
 export type Row = Record<string, unknown>;
 
@@ -68,21 +70,78 @@ export interface SqlClient extends SqlExecutor {
   close(): Promise<void>;
 }
 
+// The server is shutting down, restarting, refusing connections or full, or ended
+// this session (pg_terminate_backend is 57P01): the statement did not run to its end.
+const UNAVAILABLE_STATES = new Set(["57P01", "57P02", "57P03", "57P05", "53300"]);
+
+// Socket-level failures, as Node reports them in `code`.
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
+
+// What node-postgres (and Neon's fork of it) say, with no code, when the connection
+// is lost, cannot be made in time, or is not usable after a loss.
+const CONNECTION_LOST =
+  /connection terminated|terminating connection|not queryable|timeout exceeded when trying to connect|connection (?:is )?closed|socket hang up|websocket/i;
+
+/** Whether a driver error says the database could not be reached or the link broke. */
+function isConnectionFailure(err: unknown, sqlState: string | undefined): boolean {
+  if (sqlState !== undefined) return sqlState.startsWith("08") || UNAVAILABLE_STATES.has(sqlState);
+  const e = (err ?? {}) as { code?: unknown; message?: unknown; errors?: unknown };
+  if (typeof e.code === "string" && NETWORK_CODES.has(e.code)) return true;
+  // Several addresses tried at once fail together (an AggregateError of socket errors).
+  if (Array.isArray(e.errors) && e.errors.some((x) => isConnectionFailure(x, undefined))) return true;
+  return typeof e.message === "string" && CONNECTION_LOST.test(e.message);
+}
+
 /** A driver error with the SQLSTATE kept, so callers can branch on constraint violations. */
 export class SqlError extends Error {
   readonly sqlState: string | undefined;
   readonly constraint: string | undefined;
   /** Transport failures and serialisation conflicts may succeed when retried. */
   readonly retryable: boolean;
+  /**
+   * The database could not be reached or the connection was lost (refused, reset,
+   * terminated, server shutting down): callers answer UNAVAILABLE, not INTERNAL.
+   */
+  readonly unavailable: boolean;
 
   constructor(message: string, sqlState?: string, constraint?: string, cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = "SqlError";
     this.sqlState = sqlState;
     this.constraint = constraint;
+    this.unavailable = isConnectionFailure(cause ?? { message }, sqlState);
     this.retryable =
-      sqlState === undefined || sqlState.startsWith("08") || sqlState === "40001" || sqlState === "40P01";
+      this.unavailable ||
+      sqlState === undefined ||
+      sqlState.startsWith("08") ||
+      sqlState === "40001" ||
+      sqlState === "40P01";
   }
+}
+
+/**
+ * The answer for a database that cannot be reached: a retryable UNAVAILABLE that
+ * keeps the driver error as its cause (for the log) and never shows its words.
+ * Undefined for any other error.
+ */
+export function unavailableDatabase(err: unknown): AppError | undefined {
+  if (!(err instanceof SqlError) || !err.unavailable) return undefined;
+  return new AppError("UNAVAILABLE", "the database is unavailable; retry later", {
+    cause: err,
+    retryable: true,
+    retryAfter: 1,
+  });
 }
 
 /**

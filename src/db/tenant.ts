@@ -85,7 +85,7 @@ export function withTokenLookup<T>(
 }
 
 /** What cross-org background work may read and write (a maintenance policy per table). */
-export type MaintenancePurpose = "jobs" | "sessions";
+export type MaintenancePurpose = "jobs" | "sessions" | "retention" | "purges";
 
 /**
  * Runs `fn` as the application role with no org in scope but `app.maintenance` set:

@@ -6,13 +6,52 @@ import { AppError } from "../lib/errors.js";
 import type { AppEnv, Services } from "../services.js";
 
 const WINDOW_MS = 60_000;
+/**
+ * The longest the limiter may hold a request. Its counters live in Redis/Upstash,
+ * which answers in a millisecond; a store that refuses connections fails at once
+ * (the adapters fail fast while disconnected), so this bounds only a store that hangs.
+ * It is generous on purpose: a busy process's event loop can be late by tens of
+ * milliseconds, and limits skipped under load would be off exactly when they matter.
+ */
+export const RATE_LIMIT_WAIT_MS = 100;
 
+/** Skipped limits, counted between two warnings so an outage logs a line, not a flood. */
+let skippedSinceWarning = 0;
+let lastWarningAt = 0;
+
+/**
+ * Counts the request against its limits. The limits protect the service; they are not
+ * worth an outage: when the key-value store fails or is slow, the request passes and
+ * a warning (at most one every 10 s, with the count) says the limits are off.
+ */
 async function enforceRateLimits(s: Services, tokenId: string, orgId: string): Promise<void> {
   const now = s.clock.now();
-  const [tok, org] = await Promise.all([
-    s.rateLimiter.hit(`rl:tok:${tokenId}`, s.config.RATE_LIMIT_TOKEN_PER_MINUTE, WINDOW_MS, now),
-    s.rateLimiter.hit(`rl:org:${orgId}`, s.config.RATE_LIMIT_ORG_PER_MINUTE, WINDOW_MS, now),
+  // Counter keys start with the org id, as every key of an org does (the purge deletes by prefix).
+  const counted = Promise.all([
+    s.rateLimiter.hit(`${orgId}:rl:tok:${tokenId}`, s.config.RATE_LIMIT_TOKEN_PER_MINUTE, WINDOW_MS, now),
+    s.rateLimiter.hit(`${orgId}:rl:org`, s.config.RATE_LIMIT_ORG_PER_MINUTE, WINDOW_MS, now),
   ]);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), RATE_LIMIT_WAIT_MS);
+  });
+  const outcome = await Promise.race([counted, late]).catch(() => "failed" as const);
+  clearTimeout(timer);
+  if (outcome === "late" || outcome === "failed") {
+    counted.catch(() => undefined);
+    skippedSinceWarning++;
+    const wall = Date.now();
+    if (wall - lastWarningAt >= 10_000) {
+      s.logger.warn("rate limits skipped: the key-value store failed or was slow", {
+        reason: outcome,
+        skipped: skippedSinceWarning,
+      });
+      lastWarningAt = wall;
+      skippedSinceWarning = 0;
+    }
+    return;
+  }
+  const [tok, org] = outcome;
   const refused = !tok.allowed ? tok : !org.allowed ? org : null;
   if (refused) {
     throw new AppError("RESOURCE_EXHAUSTED", "rate limit exceeded", { retryAfter: refused.retryAfterSec });

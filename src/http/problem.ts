@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { unavailableDatabase } from "../db/ports.js";
 import { AppError, ERROR_TABLE, type ErrorCode, isAppError } from "../lib/errors.js";
 import type { AppEnv } from "../services.js";
 
@@ -32,11 +33,14 @@ function fromHttpException(err: HTTPException): AppError {
   return new AppError(code, status >= 500 ? "internal error" : err.message || "bad request", { status });
 }
 
-/** Maps anything thrown to an AppError; unknown errors become an opaque INTERNAL. */
+/**
+ * Maps anything thrown to an AppError: a lost or unreachable database becomes a
+ * retryable UNAVAILABLE; other unknown errors an opaque INTERNAL.
+ */
 export function toAppError(err: unknown): AppError {
   if (isAppError(err)) return err;
   if (err instanceof HTTPException) return fromHttpException(err);
-  return new AppError("INTERNAL", "internal error", { cause: err });
+  return unavailableDatabase(err) ?? new AppError("INTERNAL", "internal error", { cause: err });
 }
 
 /** The problem+json body and headers for an error (pure; shared by every app). */

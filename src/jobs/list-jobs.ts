@@ -1,8 +1,7 @@
-import { type Caller, requireScopes } from "../auth/principal.js";
+import { type Caller, requireOrgWide, requireScopes } from "../auth/principal.js";
 import type { SqlClient } from "../db/ports.js";
 import { withOrg } from "../db/tenant.js";
 import { decodeCursor, type Page, toPage } from "../lib/cursor.js";
-import { AppError } from "../lib/errors.js";
 import { JOB_COLUMNS, type JobStatus, type JobView, toJobView } from "./model.js";
 
 /**
@@ -12,9 +11,7 @@ import { JOB_COLUMNS, type JobStatus, type JobView, toJobView } from "./model.js
  */
 export function requireJobAccess(caller: Caller, scope: "job:read" | "job:write"): void {
   requireScopes(caller.principal, scope);
-  if (caller.principal.agentId !== null) {
-    throw new AppError("PERMISSION_DENIED", "jobs need a token that is not restricted to one agent");
-  }
+  requireOrgWide(caller.principal, "jobs");
 }
 
 /**

@@ -18,6 +18,25 @@ export const JOB_PAYLOADS = {
       })
       .strict(),
   },
+  /** Writes a finished session's transcript to object storage (ADR-0041). */
+  "session.archive": {
+    1: z
+      .object({
+        agent_id: Uuid,
+        /** `sessions.id` (internal). */
+        session_id: Uuid,
+      })
+      .strict(),
+  },
+  /** Erases an org, or one agent of it, and writes the deletion certificate (ADR-0045). */
+  "org.purge": {
+    1: z
+      .object({
+        /** `purges.id`: the purge's scope, requester and progress live there. */
+        purge_id: Uuid,
+      })
+      .strict(),
+  },
 } as const;
 
 export type JobType = keyof typeof JOB_PAYLOADS;

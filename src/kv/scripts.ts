@@ -55,3 +55,16 @@ export function topOf(flat: string[], count: number): string[] {
   pairs.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0));
   return pairs.slice(0, count).map(([m]) => m);
 }
+
+/** Keys scanned or deleted per round trip by the Redis adapters. */
+export const SCAN_BATCH = 500;
+
+/**
+ * A Redis `MATCH` pattern that matches keys starting with `prefix` literally: glob
+ * characters in the prefix are escaped with a backslash.
+ * @throws Error for an empty prefix (it would match every key of every org).
+ */
+export function prefixPattern(prefix: string): string {
+  if (prefix.length === 0) throw new Error("key prefix must not be empty");
+  return `${prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}*`;
+}

@@ -71,3 +71,22 @@ export function isAppError(err: unknown): err is AppError {
 export function notFound(what: string): AppError {
   return new AppError("NOT_FOUND", `${what} not found`);
 }
+
+const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * What of a store's error may be kept as a cause, which reaches the log: its class
+ * name and its code (`ENOENT`, `ECONNREFUSED`, an S3 error code) as the message,
+ * never the original message or stack. A filesystem error's message holds the full
+ * path (org, agent and session ids), and other stores' messages may quote a key or a
+ * command's arguments; the code says what went wrong.
+ */
+export function redactedCause(err: unknown): Error {
+  const { name, code } = (err ?? {}) as { name?: unknown; code?: unknown };
+  const className = typeof name === "string" && IDENTIFIER.test(name) ? name : "Error";
+  const errorCode = typeof code === "string" && IDENTIFIER.test(code) ? code : undefined;
+  const cause = new Error(errorCode ?? className);
+  cause.name = className;
+  if (errorCode) Object.assign(cause, { code: errorCode });
+  return cause;
+}

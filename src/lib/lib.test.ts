@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { hmacSha256Hex, sha256Hex, timingSafeEqual } from "./crypto.js";
 import { decodeCursor, encodeCursor, toPage } from "./cursor.js";
-import { AppError, ERROR_CODES, ERROR_TABLE } from "./errors.js";
+import { AppError, ERROR_CODES, ERROR_TABLE, redactedCause } from "./errors.js";
 import { isUuid, uuidv7 } from "./ids.js";
 
 describe("uuidv7", () => {
@@ -57,5 +57,24 @@ describe("error table", () => {
     expect(new AppError("UNAVAILABLE", "x").retryable).toBe(true);
     expect(new AppError("INVALID_ARGUMENT", "x").retryable).toBe(false);
     expect(new AppError("RESOURCE_EXHAUSTED", "x", { status: 413 }).status).toBe(413);
+  });
+});
+
+describe("redactedCause", () => {
+  it("keeps a store error's class and code, never its message or stack", () => {
+    const path = "/srv/engram/blobs/0190aa00-0000-7000-8000-000000000001/agent/2026/01/conv-42.ndjson.gz";
+    const fs = Object.assign(new Error(`EACCES: permission denied, open '${path}'`), {
+      code: "EACCES",
+      path,
+    });
+    const kept = redactedCause(fs);
+    expect(kept).toMatchObject({ name: "Error", message: "EACCES", code: "EACCES" });
+    expect(JSON.stringify({ m: kept.message, s: kept.stack, ...kept })).not.toContain("conv-42");
+    const sdk = Object.assign(new Error("The bucket key a/b/c is odd"), { name: "NoSuchBucket" });
+    expect(redactedCause(sdk)).toMatchObject({ name: "NoSuchBucket", message: "NoSuchBucket" });
+    expect(redactedCause("a/b/c").message).toBe("Error");
+    expect(
+      redactedCause(Object.assign(new Error("x"), { name: "has spaces a/b", code: "a/b" })).message,
+    ).toBe("Error");
   });
 });

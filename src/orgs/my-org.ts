@@ -1,5 +1,5 @@
 import { recordAudit } from "../audit/record-audit.js";
-import { auditActor, type Caller, requireScopes } from "../auth/principal.js";
+import { auditActor, type Caller, requireOrgWide, requireScopes } from "../auth/principal.js";
 import type { SqlClient } from "../db/ports.js";
 import { withOrg } from "../db/tenant.js";
 import { notFound } from "../lib/errors.js";
@@ -32,6 +32,7 @@ export async function updateMyOrg(
 ): Promise<OrgView> {
   const p = caller.principal;
   requireScopes(p, "org:admin");
+  requireOrgWide(p, "org settings");
   return withOrg(deps.sql, p.orgId, async (tx) => {
     const { rows } = await tx.query<Record<string, unknown>>(
       `UPDATE orgs SET name = coalesce($2, name), settings = settings || $3::jsonb, updated_at = now()

@@ -1,5 +1,6 @@
 import { Code, ConnectError, createContextKey, type HandlerContext } from "@connectrpc/connect";
 import type { Principal } from "../auth/principal.js";
+import { unavailableDatabase } from "../db/ports.js";
 import { authenticateBearer } from "../http/auth.js";
 import { requestIdFrom } from "../http/request-id.js";
 import { ERROR_TABLE, isAppError } from "../lib/errors.js";
@@ -20,9 +21,14 @@ const CONNECT_CODES: Record<string, Code> = {
   internal: Code.Internal,
 };
 
-/** An error as a Connect error: AppErrors keep their code and message; anything else is internal. */
+/**
+ * An error as a Connect error: AppErrors keep their code and message, a lost or
+ * unreachable database is `unavailable`; anything else is internal.
+ */
 export function toConnectError(err: unknown): ConnectError {
   if (err instanceof ConnectError) return err;
+  const unavailable = unavailableDatabase(err);
+  if (unavailable) return toConnectError(unavailable);
   if (isAppError(err)) {
     const detail = err.fields?.length
       ? `${err.message}: ${err.fields.map((f) => `${f.path} ${f.message}`).join("; ")}`

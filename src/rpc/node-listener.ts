@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerOptions, type ServerResp
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import type { Services } from "../services.js";
 import { type NodeListener, unaryListener } from "./node-unary-listener.js";
-import { rpcContextValues, rpcRouter } from "./routes.js";
+import { rpcContextValues, rpcHandlers } from "./routes.js";
 
 /**
  * Responses smaller than this go out uncompressed even when the client accepts gzip:
@@ -19,10 +19,10 @@ export const RPC_COMPRESS_MIN_BYTES = 64 * 1024;
  */
 export function nodeRequestListener(services: Services, fallback?: NodeListener): NodeListener {
   return unaryListener(
-    rpcRouter({
+    rpcHandlers({
       acceptCompression: [compressionGzip, compressionBrotli],
       compressMinBytes: RPC_COMPRESS_MIN_BYTES,
-    }).handlers,
+    }),
     {
       contextValues: () => rpcContextValues(services),
       report: (rpc, error) =>

@@ -8,6 +8,7 @@ import {
 import { Hono } from "hono";
 import type { AppEnv, Services } from "../services.js";
 import { registerContextService } from "./context-service.js";
+import { withDecodeErrorsAsInvalidArgument } from "./decode-errors.js";
 import { servicesKey } from "./handler.js";
 import { registerSessionService } from "./session-service.js";
 
@@ -24,6 +25,14 @@ export function rpcRouter(options: Partial<UniversalHandlerOptions> = {}) {
   );
 }
 
+/**
+ * The router's handlers as the servers mount them: a body that does not decode is the
+ * client's error (invalid_argument), not the server's (decode-errors.ts).
+ */
+export function rpcHandlers(options: Partial<UniversalHandlerOptions> = {}): UniversalHandler[] {
+  return rpcRouter(options).handlers.map(withDecodeErrorsAsInvalidArgument);
+}
+
 /** The context values a handler reads its services from. */
 export function rpcContextValues(services: Services) {
   return createContextValues().set(servicesKey, services);
@@ -35,7 +44,7 @@ export function rpcContextValues(services: Services) {
  */
 export function rpcRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const handlers = new Map<string, UniversalHandler>(rpcRouter().handlers.map((h) => [h.requestPath, h]));
+  const handlers = new Map<string, UniversalHandler>(rpcHandlers().map((h) => [h.requestPath, h]));
   for (const path of handlers.keys()) {
     app.all(path, async (c) => {
       const handler = handlers.get(path) as UniversalHandler;

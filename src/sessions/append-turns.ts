@@ -2,7 +2,7 @@ import { type Caller, requireAgentAccess, requireScopes } from "../auth/principa
 import type { SqlClient, SqlExecutor } from "../db/ports.js";
 import { withOrg } from "../db/tenant.js";
 import { sha256Hex } from "../lib/crypto.js";
-import { AppError } from "../lib/errors.js";
+import { AppError, isAppError } from "../lib/errors.js";
 import { uuidv7 } from "../lib/ids.js";
 import { requireWritableAgent } from "../memory/agent-scope.js";
 import type { AppendableChatMemory, Message } from "../memory/ports.js";
@@ -68,18 +68,27 @@ export async function appendTurns(
 
   return withOrg(deps.sql, orgId, async (tx) => {
     await requireWritableAgent(tx, orgId, input.agentId);
-    const created = await tx.query(
-      `INSERT INTO sessions (id, org_id, agent_id, external_id) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (org_id, agent_id, external_id) DO NOTHING RETURNING id`,
-      [uuidv7(), orgId, input.agentId, input.sessionId],
-    );
-    if (created.rows[0]) {
-      await tx.query("UPDATE agents SET total_sessions = total_sessions + 1 WHERE org_id = $1 AND id = $2", [
-        orgId,
-        input.agentId,
-      ]);
-    }
-    const row = await findSession(tx, orgId, input.agentId, input.sessionId, true);
+    const ensureSession = async () => {
+      const created = await tx.query(
+        `INSERT INTO sessions (id, org_id, agent_id, external_id) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (org_id, agent_id, external_id) DO NOTHING RETURNING id`,
+        [uuidv7(), orgId, input.agentId, input.sessionId],
+      );
+      if (created.rows[0]) {
+        await tx.query(
+          "UPDATE agents SET total_sessions = total_sessions + 1 WHERE org_id = $1 AND id = $2",
+          [orgId, input.agentId],
+        );
+      }
+    };
+    await ensureSession();
+    const row = await findSession(tx, orgId, input.agentId, input.sessionId, true).catch(async (err) => {
+      // Deleted between the insert and the lock (a session delete, the retention sweep,
+      // which held it): the turns start a new session under the same id.
+      if (!isAppError(err) || err.code !== "NOT_FOUND") throw err;
+      await ensureSession();
+      return findSession(tx, orgId, input.agentId, input.sessionId, true);
+    });
 
     if (input.idempotencyKey) {
       const seen = await tx.query<{ request_hash: string; result: unknown; live: boolean }>(

@@ -9,7 +9,7 @@ import { type SessionView, toSessionView } from "./model.js";
 
 export interface CompleteSessionResult {
   session: SessionView;
-  /** Ids of the jobs that follow (extraction; the archive once it exists). */
+  /** Ids of the jobs that follow (extraction unless turned off, and the archive). */
   job_ids: string[];
 }
 

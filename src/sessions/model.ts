@@ -27,7 +27,7 @@ export interface SessionView {
 }
 
 export const SESSION_COLUMNS =
-  "id, external_id, agent_id, status, turn_count, last_extracted_turn, metadata, created_at, last_activity_at, completed_at";
+  "id, external_id, agent_id, status, turn_count, last_extracted_turn, metadata, created_at, last_activity_at, completed_at, archive_key";
 
 /** Maps a `sessions` row (SESSION_COLUMNS) to its view. */
 export function toSessionView(r: Record<string, unknown>): SessionView {

@@ -64,7 +64,7 @@ export function sessionRoutes(): OpenAPIHono<AppEnv> {
       method: "post",
       path: `${base}/{session_id}/complete`,
       tags,
-      summary: "Complete a session: enqueues its extraction",
+      summary: "Complete a session: enqueues its extraction and its archive",
       security: bearerAuth,
       request: { params: SessionParams },
       responses: {
@@ -118,7 +118,8 @@ export function sessionRoutes(): OpenAPIHono<AppEnv> {
       method: "delete",
       path: `${base}/{session_id}`,
       tags,
-      summary: "Delete a session's messages (its memories too with with_memories=true)",
+      summary:
+        "Delete a session: its messages, archive and assembly events (its memories too with with_memories=true)",
       security: bearerAuth,
       request: { params: SessionParams, query: DeleteSessionQuery },
       responses: { 200: jsonResponse(DeleteSessionResultSchema, "What was deleted"), ...errorResponses },

@@ -87,6 +87,10 @@ export const MessageSchema = z
 export const SessionDetailSchema = SessionSchema.extend({
   messages: z.array(MessageSchema),
   next_after_seq: z.number().int().nullable(),
+  messages_source: z.enum(["database", "archive"]).openapi({
+    description:
+      "`archive` when messages of this page were read from the session's archive (pruned from the database)",
+  }),
 }).openapi("SessionDetail");
 
 export const GetSessionQuery = z.object({
@@ -107,5 +111,10 @@ export const DeleteSessionQuery = z.object({
 });
 
 export const DeleteSessionResultSchema = z
-  .object({ deleted_messages: z.number().int(), deleted_memories: z.number().int() })
+  .object({
+    deleted_messages: z.number().int(),
+    deleted_memories: z.number().int(),
+    deleted_events: z.number().int(),
+    deleted_archive: z.boolean(),
+  })
   .openapi("DeleteSessionResult");

@@ -9,9 +9,8 @@ export interface EndedSession {
 }
 
 /**
- * The jobs that follow a session's end, with their idempotency keys. Extraction
- * runs unless the agent turned it off; the transcript archive joins this list as
- * `session.archive` once archives exist.
+ * The jobs that follow a session's end, with their idempotency keys: extraction,
+ * unless the agent turned it off, and the transcript's archive (ADR-0041).
  */
 export function jobsForEndedSession(s: EndedSession, extractionEnabled: boolean): JobMessage[] {
   const jobs: JobMessage[] = [];
@@ -23,5 +22,11 @@ export function jobsForEndedSession(s: EndedSession, extractionEnabled: boolean)
       key: `memory.extract:${s.id}:${s.messageCount}`,
     });
   }
+  jobs.push({
+    type: "session.archive",
+    v: 1,
+    payload: { agent_id: s.agentId, session_id: s.id },
+    key: `session.archive:${s.id}:${s.messageCount}`,
+  });
   return jobs;
 }

@@ -1,5 +1,5 @@
 import { recordAudit } from "../audit/record-audit.js";
-import { auditActor, type Caller, requireScopes } from "../auth/principal.js";
+import { auditActor, type Caller, requireOrgWide, requireScopes } from "../auth/principal.js";
 import { isUniqueViolation, type SqlClient } from "../db/ports.js";
 import { withOrg } from "../db/tenant.js";
 import { decodeCursor, type Page, toPage } from "../lib/cursor.js";
@@ -25,6 +25,7 @@ export async function createUser(
 ): Promise<UserView> {
   const p = caller.principal;
   requireScopes(p, "org:admin");
+  requireOrgWide(p, "users");
   try {
     return await withOrg(deps.sql, p.orgId, async (tx) => {
       const { rows } = await tx.query<Record<string, unknown>>(
@@ -52,6 +53,7 @@ export async function listUsers(
 ): Promise<Page<UserView>> {
   const p = caller.principal;
   requireScopes(p, "org:admin");
+  requireOrgWide(p, "users");
   const after = q.cursor ? decodeCursor(q.cursor) : null;
   return withOrg(deps.sql, p.orgId, async (tx) => {
     const { rows } = await tx.query<Record<string, unknown>>(
@@ -70,6 +72,7 @@ export async function listUsers(
 export async function getUser(deps: Deps, caller: Caller, id: string): Promise<UserView> {
   const p = caller.principal;
   requireScopes(p, "org:admin");
+  requireOrgWide(p, "users");
   return withOrg(deps.sql, p.orgId, async (tx) => {
     const { rows } = await tx.query<Record<string, unknown>>(
       `SELECT ${USER_COLUMNS} FROM users WHERE org_id = $1 AND id = $2`,
@@ -92,6 +95,7 @@ export async function updateUser(
 ): Promise<UserView> {
   const p = caller.principal;
   requireScopes(p, "org:admin");
+  requireOrgWide(p, "users");
   return withOrg(deps.sql, p.orgId, async (tx) => {
     const current = await lockUser(tx, p.orgId, id);
     if (
@@ -122,6 +126,7 @@ export async function deleteUser(
 ): Promise<{ revokedTokenIds: string[] }> {
   const p = caller.principal;
   requireScopes(p, "org:admin");
+  requireOrgWide(p, "users");
   return withOrg(deps.sql, p.orgId, async (tx) => {
     const current = await lockUser(tx, p.orgId, id);
     if (current.role === "owner" && (await countOwners(tx, p.orgId)) <= 1) {

@@ -207,7 +207,8 @@ async function completeToVisible() {
 /** Jobs per second through claim → run (a no-op handler) → settle, `workers` workers of concurrency 4. */
 async function queueThroughput(sql: SqlClient, workers: number) {
   const t = await seedTenant(sql);
-  const handlers: JobHandlers = { "memory.extract": async () => ({}) };
+  const noop = async () => ({});
+  const handlers: JobHandlers = { "memory.extract": noop, "session.archive": noop, "org.purge": noop };
   const deps = { sql, logger: createLogger("error"), handlers, retryDelaysMs: [0] };
   const rates: number[] = [];
   for (let r = 0; r < Math.min(RUNS, 3); r++) {

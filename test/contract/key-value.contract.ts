@@ -104,6 +104,76 @@ export function runKeyValueContract(name: string, setup: () => Promise<KeyValueF
       expect(await fx.kv.ztop(k, 5)).toEqual([]);
     });
 
+    it("KV1: scan finds every key under a prefix, of every type, and nothing outside it", async () => {
+      const org = `test:kv:${uuidv7()}:`;
+      const inside = Array.from({ length: 1_203 }, (_, i) => `${org}k:${i}`);
+      await Promise.all(inside.map((k) => fx.kv.set(k, "v", 60)));
+      await fx.kv.listReplace(`${org}list`, ["a"]);
+      await fx.kv.zaddTrim(`${org}hot:agent`, [{ member: "m", score: 1 }], 10, 60);
+      await fx.kv.incr(`${org}rl:org:1`, 1, 60);
+      // Look-alikes: another org sharing a leading part, and the prefix without its colon.
+      const outside = [`${org.slice(0, -1)}x:k`, `${org.slice(0, -1)}`, `x${org}k`];
+      await Promise.all(outside.map((k) => fx.kv.set(k, "v", 60)));
+      const found = await fx.kv.scan(org);
+      expect(found.sort()).toEqual([...inside, `${org}list`, `${org}hot:agent`, `${org}rl:org:1`].sort());
+      expect(new Set(found).size).toBe(found.length);
+      await fx.kv.del([...found, ...outside]);
+    });
+
+    it("KV1: glob characters in a prefix match literally", async () => {
+      const base = `test:kv:${uuidv7()}`;
+      const tricky = `${base}:a*b?[c]\\d:`;
+      await fx.kv.set(`${tricky}1`, "v", 60);
+      // Keys the unescaped pattern would also match.
+      const wild = [`${base}:aXXb?[c]\\d:1`, `${base}:a*bZ[c]\\d:1`, `${base}:a*b?c\\d:1`];
+      await Promise.all(wild.map((k) => fx.kv.set(k, "v", 60)));
+      expect(await fx.kv.scan(tricky)).toEqual([`${tricky}1`]);
+      expect(await fx.kv.deletePrefix(tricky)).toBe(1);
+      for (const k of wild) expect(await fx.kv.get(k)).toBe("v");
+      await fx.kv.del(wild);
+    });
+
+    it("KV2: deletePrefix removes exactly the keys under the prefix and counts them", async () => {
+      const org = `test:kv:${uuidv7()}:`;
+      const other = `test:kv:${uuidv7()}:`;
+      const inside = Array.from({ length: 1_100 }, (_, i) => `${org}${i}`);
+      await Promise.all(inside.map((k) => fx.kv.set(k, "v", 60)));
+      await fx.kv.zaddTrim(`${org}hot:a`, [{ member: "m", score: 1 }], 10, 60);
+      await fx.kv.set(`${other}keep`, "v", 60);
+      // Every page is reported with what it deleted (a purge renews its lease and records counts there).
+      const pages: number[] = [];
+      const found: number[] = [];
+      expect(await fx.kv.scan(org, async (n) => void found.push(n))).toHaveLength(1_101);
+      expect(found.length).toBeGreaterThanOrEqual(1);
+      expect(
+        await fx.kv.deletePrefix(org, async (n) => {
+          pages.push(n);
+        }),
+      ).toBe(1_101);
+      expect(pages.reduce((a, b) => a + b, 0)).toBe(1_101);
+      expect(await fx.kv.scan(org)).toEqual([]);
+      expect(await fx.kv.get(`${org}0`)).toBeNull();
+      expect(await fx.kv.get(`${other}keep`)).toBe("v");
+      expect(await fx.kv.deletePrefix(org)).toBe(0);
+      await fx.kv.del([`${other}keep`]);
+    });
+
+    it("KV2: a failing page callback fails the walk", async () => {
+      const org = `test:kv:${uuidv7()}:`;
+      await fx.kv.set(`${org}1`, "v", 60);
+      const refuse = async () => {
+        throw new Error("stop");
+      };
+      await expect(fx.kv.deletePrefix(org, refuse)).rejects.toThrow();
+      await expect(fx.kv.scan(org, refuse)).rejects.toThrow();
+      await fx.kv.deletePrefix(org);
+    });
+
+    it("KV2: refuses an empty prefix", async () => {
+      await expect(fx.kv.deletePrefix("")).rejects.toThrow();
+      await expect(fx.kv.scan("")).rejects.toThrow();
+    });
+
     it("replaces and appends lists, with and without an expected length", async () => {
       const k = key();
       expect(await fx.kv.listAll(k)).toEqual([]);

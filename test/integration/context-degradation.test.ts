@@ -94,7 +94,8 @@ describe("the caller's deadline", () => {
       ["connect", await serveWith(overrides)],
       ["grpc", await fx.serveGrpcWith(overrides)],
     ] as const) {
-      const started = performance.now();
+      // The client's own timeout is the bound: an answer later than 400 ms would have
+      // been DeadlineExceeded (a stopwatch here would only measure the machine's load).
       const res = await client(transport, gateway, url).assembleContext(
         { agentId: agent, query: "flight", model: "gpt-4o" },
         { timeoutMs: 400 },
@@ -102,7 +103,6 @@ describe("the caller's deadline", () => {
       expect(res.degradationLevel, transport).toBe(1);
       expect(res.fallbackReason, transport).toContain("cold_search_timeout");
       expect(res.assembledContext, transport).toContain("<directive>");
-      expect(performance.now() - started, transport).toBeLessThan(400);
     }
   });
 

@@ -19,7 +19,7 @@ export function runJobsSuite(database: "pglite" | "postgres"): void {
 
     /** A worker over the app's ledger with its own handlers and no waiting between retries. */
     function workerWith(handler: JobHandler<"memory.extract">) {
-      const handlers: JobHandlers = { "memory.extract": handler };
+      const handlers: JobHandlers = { ...t.services.jobRunner.handlers, "memory.extract": handler };
       return createJobWorker(
         { ...t.services.jobRunner, handlers, retryDelaysMs: [0, 0, 0] },
         { concurrency: 2, leaseSeconds: 60, pollMs: 1000 },
@@ -91,6 +91,7 @@ export function runJobsSuite(database: "pglite" | "postgres"): void {
       it("waits between retries: a failed job is not due before its delay", async () => {
         const { jobId } = await queuedJob("retry-wait");
         const handlers: JobHandlers = {
+          ...t.services.jobRunner.handlers,
           "memory.extract": async () => {
             throw new AppError("UNAVAILABLE", "down", { retryable: true });
           },

@@ -53,6 +53,11 @@ describe("migration runner", () => {
       "session_archives",
       "assembly_events",
       "audit_log",
+      "jobs",
+      "purges",
+      "purge_objects",
+      // Cross-org maintenance state: RLS forced too, readable only under its purpose.
+      "retention_cursor",
     ];
     for (const name of tenant) {
       const row = rows.find((r) => r.relname === name);
@@ -62,6 +67,9 @@ describe("migration runner", () => {
       "SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'memories'::regclass AND attname = 'embedding'",
     );
     expect(cols[0]?.t).toBe("vector(384)");
+    // The retention sweep's resume point: one row, there from the start.
+    const cursor = await sql.query("SELECT id, last_org_id FROM retention_cursor");
+    expect(cursor.rows).toEqual([{ id: true, last_org_id: null }]);
   });
 
   it("runs each file in a transaction: a failing file leaves nothing behind", async () => {

@@ -232,7 +232,10 @@ describe("Engram with QStash", () => {
   ];
   let sessions = 0;
 
-  /** Appends a turn to a fresh session and completes it; the completion enqueues the extraction. */
+  /**
+   * Appends a turn to a fresh session and completes it; the completion enqueues the
+   * extraction (`jobId`) and the archive (`archiveJobId`).
+   */
   async function completed(sid: string, content = FACTS[sessions++ % FACTS.length] ?? "") {
     const appended = await t.call("POST", `${base(sid)}/messages`, {
       token: admin,
@@ -242,8 +245,16 @@ describe("Engram with QStash", () => {
     const res = await t.call("POST", `${base(sid)}/complete`, { token: admin });
     expect(res.status).toBe(202);
     const done = await res.json();
-    return { jobId: done.job_ids[0] as string, sessionUuid: done.session.session_uuid as string };
+    return {
+      jobId: done.job_ids[0] as string,
+      archiveJobId: done.job_ids[1] as string,
+      sessionUuid: done.session.session_uuid as string,
+    };
   }
+
+  /** The publish of one job among those since `from`. */
+  const publishOf = (jobId: string, from: number) =>
+    qstash.publishes.slice(from).find((p) => JSON.parse(p.body).job_id === jobId);
 
   /** A completed session whose job QStash refused to take: queued in the ledger, never delivered. */
   async function unpublished(sid: string) {
@@ -255,7 +266,8 @@ describe("Engram with QStash", () => {
     } finally {
       qstash.state.publishStatus = 0;
     }
-    expect(qstash.publishes.slice(before).map((p) => p.status)).toEqual([500]);
+    // Both of its jobs (extraction and archive) were refused.
+    expect(qstash.publishes.slice(before).map((p) => p.status)).toEqual([500, 500]);
     const ref = await probe.refOf(job.jobId);
     return { ...job, ref, body: deliveryBody(ref) };
   }
@@ -286,12 +298,15 @@ describe("Engram with QStash", () => {
 
   it("publishes the job on completion; QStash delivers it signed and it runs", async () => {
     const before = qstash.publishes.length;
-    const { jobId, sessionUuid } = await completed("deliver-1");
+    const { jobId, archiveJobId, sessionUuid } = await completed("deliver-1");
     await qstash.idle();
     const ref = await probe.refOf(jobId);
     const published = qstash.publishes.slice(before);
-    expect(published).toHaveLength(1);
-    const p = published[0]!;
+    expect(published.map((x) => JSON.parse(x.body).type).sort()).toEqual([
+      "memory.extract",
+      "session.archive",
+    ]);
+    const p = publishOf(jobId, before)!;
     expect(p).toMatchObject({
       destination: deliveryUrl,
       body: deliveryBody(ref),
@@ -310,6 +325,9 @@ describe("Engram with QStash", () => {
     expect(job.result).toMatchObject({ extractor: "rules", turns: 1 });
     expect(job.result.created).toBeGreaterThan(0);
     expect(await probe.memoriesOf(sessionUuid)).toBe(job.result.created);
+    const archived = publishOf(archiveJobId, before)!;
+    expect(qstash.deliveriesOf(archived.messageId).map((d) => d.status)).toEqual([200]);
+    expect(await probe.job(archiveJobId)).toMatchObject({ status: "succeeded", result: { messages: 1 } });
   });
 
   it("keeps a job QStash refused queued (the completion still succeeds)", async () => {
@@ -358,7 +376,7 @@ describe("Engram with QStash", () => {
     } finally {
       qstash.state.signing = {};
     }
-    const [p] = qstash.publishes.slice(before);
+    const p = publishOf(job.jobId, before);
     const attempts = qstash.deliveriesOf(p!.messageId);
     expect(attempts.map((d) => [d.retried, d.delayMs, d.status])).toEqual([
       [0, 0, 401],
@@ -381,7 +399,7 @@ describe("Engram with QStash", () => {
     } finally {
       qstash.state.signing = {};
     }
-    const [p] = qstash.publishes.slice(before);
+    const p = publishOf(job.jobId, before);
     expect(qstash.deliveriesOf(p!.messageId).map((d) => d.status)).toEqual([401, 401, 401, 401]);
     expect(await probe.job(job.jobId)).toMatchObject({ status: "queued", attempts: 0 });
   });
@@ -433,6 +451,52 @@ describe("Engram with QStash", () => {
     expect(job.failures).toHaveLength(1);
     expect(job.failures[0]).toMatchObject({ error: "invalid_message:invalid_payload", replayed_at: null });
     expect(await probe.memoriesOf(sessionUuid)).toBe(0);
+  });
+
+  it("runs deliveries that arrive out of order, and again, with each effect applied once", async () => {
+    // One session ended twice (reopened by a new turn): two extractions, two archives,
+    // all refused by QStash at publish time, then delivered newest first and twice.
+    const sid = "out-of-order";
+    const first = await unpublished(sid);
+    qstash.state.publishStatus = 500;
+    let second: { jobId: string; archiveJobId: string };
+    try {
+      expect(
+        (
+          await t.call("POST", `${base(sid)}/messages`, {
+            token: admin,
+            body: { messages: [{ role: "user", content: "I work at Initech and I love sailing." }] },
+          })
+        ).status,
+      ).toBe(200);
+      const done = await (await t.call("POST", `${base(sid)}/complete`, { token: admin })).json();
+      second = { jobId: done.job_ids[0], archiveJobId: done.job_ids[1] };
+    } finally {
+      qstash.state.publishStatus = 0;
+    }
+    const order = [second.archiveJobId, second.jobId, first.archiveJobId, first.jobId];
+    const bodies = await Promise.all(order.map(async (id) => deliveryBody(await probe.refOf(id))));
+    const outcomes: string[] = [];
+    for (const body of [...bodies, ...bodies]) {
+      const res = await deliver(body, qstash.signature(body, deliveryUrl));
+      expect(res.status).toBe(200);
+      outcomes.push((await res.json()).outcome);
+    }
+    expect(outcomes.slice(4)).toEqual(["duplicate", "duplicate", "duplicate", "duplicate"]);
+    // Both turns' facts, each once; the archive holds the session as it ended last.
+    const { rows } = await t.sql.query<{ content: string; n: number }>(
+      `SELECT content, count(*)::int AS n FROM memories WHERE session_id = $1 AND deleted_at IS NULL
+        GROUP BY content`,
+      [first.sessionUuid],
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    expect(rows.every((r) => Number(r.n) === 1)).toBe(true);
+    expect(rows.some((r) => r.content.includes("Initech"))).toBe(true);
+    const archive = await t.sql.query<{ message_count: number }>(
+      "SELECT message_count FROM session_archives WHERE session_id = $1",
+      [first.sessionUuid],
+    );
+    expect(Number(archive.rows[0]?.message_count)).toBe(2);
   });
 
   it("1,000 redeliveries of one signed delivery run the job once and add no memory", async () => {

@@ -122,10 +122,15 @@ describe.each(["connect", "connect-json", "grpc-web", "grpc"] as const)(
 
       const done = await c.completeSession({ agentId: agent, sessionId });
       expect(done.session?.status).toBe(SessionStatus.COMPLETED);
-      expect(done.jobIds).toHaveLength(1);
+      expect(done.jobIds).toHaveLength(2);
       await t.jobWorker.drain();
-      const job = await (await t.call("GET", `/v1/jobs/${done.jobIds[0]}`, { token: org.token })).json();
-      expect(job.status).toBe("succeeded");
+      const jobs = await Promise.all(
+        done.jobIds.map(async (id) => (await t.call("GET", `/v1/jobs/${id}`, { token: org.token })).json()),
+      );
+      expect(jobs.map((j) => [j.type, j.status])).toEqual([
+        ["memory.extract", "succeeded"],
+        ["session.archive", "succeeded"],
+      ]);
     });
 
     it("refuses bad input with invalid_argument", async () => {

@@ -204,7 +204,7 @@ export function runSessionsSuite(database: "pglite" | "postgres"): void {
         const done = await res.json();
         expect(done.session).toMatchObject({ status: "completed", message_count: 2 });
         expect(done.session.completed_at).not.toBeNull();
-        expect(done.job_ids).toHaveLength(1);
+        expect(done.job_ids).toHaveLength(2);
         const again = await (
           await t.call("POST", `${base(agent, "conv-done")}/complete`, { token: admin })
         ).json();
@@ -212,8 +212,13 @@ export function runSessionsSuite(database: "pglite" | "postgres"): void {
         const late = await append(admin, agent, "conv-done", { messages: turns(1) });
         expect(late.status).toBe(409);
         expect((await problem(late)).code).toBe("FAILED_PRECONDITION");
-        const job = await (await t.call("GET", `/v1/jobs/${done.job_ids[0]}`, { token: admin })).json();
-        expect(job).toMatchObject({ type: "memory.extract", status: "queued", attempts: 0 });
+        const jobs = await Promise.all(
+          done.job_ids.map(async (id: string) =>
+            (await t.call("GET", `/v1/jobs/${id}`, { token: admin })).json(),
+          ),
+        );
+        expect(jobs.map((j) => j.type)).toEqual(["memory.extract", "session.archive"]);
+        for (const job of jobs) expect(job).toMatchObject({ status: "queued", attempts: 0 });
       });
 
       it("answers 404 for an unknown session or another org's", async () => {
@@ -224,7 +229,7 @@ export function runSessionsSuite(database: "pglite" | "postgres"): void {
         ).toBe(404);
       });
 
-      it("enqueues nothing when the agent turned extraction off", async () => {
+      it("enqueues only the archive when the agent turned extraction off", async () => {
         const quiet = (await newAgent(t, admin, "no-extract")).id;
         await t.call("PATCH", `/v1/agents/${quiet}`, {
           token: admin,
@@ -234,7 +239,9 @@ export function runSessionsSuite(database: "pglite" | "postgres"): void {
         const done = await (
           await t.call("POST", `${base(quiet, "conv-q")}/complete`, { token: admin })
         ).json();
-        expect(done.job_ids).toEqual([]);
+        expect(done.job_ids).toHaveLength(1);
+        const job = await (await t.call("GET", `/v1/jobs/${done.job_ids[0]}`, { token: admin })).json();
+        expect(job.type).toBe("session.archive");
       });
     });
 
@@ -307,7 +314,12 @@ export function runSessionsSuite(database: "pglite" | "postgres"): void {
         expect(mems.length).toBeGreaterThan(0);
         const res = await t.call("DELETE", base(agent, "conv-del-1"), { token: admin });
         expect(res.status).toBe(200);
-        expect(await res.json()).toEqual({ deleted_messages: 1, deleted_memories: 0 });
+        expect(await res.json()).toEqual({
+          deleted_messages: 1,
+          deleted_memories: 0,
+          deleted_events: 0,
+          deleted_archive: true,
+        });
         expect((await t.call("GET", base(agent, "conv-del-1"), { token: admin })).status).toBe(404);
         const kept = await t.call("GET", `/v1/agents/${agent}/memories/${mems[0].id}`, { token: admin });
         expect(kept.status).toBe(200);

@@ -44,6 +44,8 @@ describe("org B's admin token against org A's resources", () => {
     ["GET", "agent", () => `/v1/agents/${ids.agent}`],
     ["PATCH", "agent", () => `/v1/agents/${ids.agent}`, { name: "pwned" }],
     ["DELETE", "agent", () => `/v1/agents/${ids.agent}`],
+    ["DELETE", "agent purge", () => `/v1/agents/${ids.agent}?purge=true`],
+    ["DELETE", "org purge", () => `/v1/orgs/${a.orgId}?confirm=${a.orgId}`],
     ["POST", "agent activate", () => `/v1/agents/${ids.agent}/activate`],
     ["POST", "agent pause", () => `/v1/agents/${ids.agent}/pause`],
     ["POST", "agent archive", () => `/v1/agents/${ids.agent}/archive`],
@@ -61,6 +63,7 @@ describe("org B's admin token against org A's resources", () => {
     ],
     ["POST", "session complete", () => `/v1/agents/${ids.agent}/sessions/s-a/complete`],
     ["DELETE", "session", () => `/v1/agents/${ids.agent}/sessions/s-a`],
+    ["GET", "session archive", () => `/v1/agents/${ids.agent}/sessions/s-done/archive`],
     ["GET", "job", () => `/v1/jobs/${ids.job}`],
     ["POST", "job replay", () => `/v1/jobs/${ids.job}/replay`],
   ];
@@ -142,6 +145,48 @@ describe("row-level security alone", () => {
       );
       expect(rows).toEqual([]);
     }
+  });
+
+  it("the retention cursor is the retention purpose's alone: no tenant and no other purpose sees or moves it", async () => {
+    const { withMaintenance } = await import("../../src/db/tenant.js");
+    const read = (tx: { query: (q: string) => Promise<{ rows: unknown[] }> }) =>
+      tx.query("SELECT last_org_id FROM retention_cursor").then((r) => r.rows);
+    expect(await withMaintenance(t.sql, "retention", read)).toHaveLength(1);
+    expect(await withMaintenance(t.sql, "jobs", read)).toEqual([]);
+    expect(await withOrg(t.sql, b.orgId, read)).toEqual([]);
+    const moved = await withOrg(t.sql, b.orgId, (tx) =>
+      tx.query("UPDATE retention_cursor SET last_org_id = $1", [b.orgId]),
+    );
+    expect(moved.rowCount).toBe(0);
+    await expect(
+      withOrg(t.sql, b.orgId, (tx) => tx.query("INSERT INTO retention_cursor (id) VALUES (false)")),
+    ).rejects.toMatchObject({ sqlState: "42501" });
+    const { rows } = await t.sql.query<{ last_org_id: string | null }>(
+      "SELECT last_org_id FROM retention_cursor",
+    );
+    expect(rows[0]?.last_org_id).not.toBe(b.orgId);
+  });
+
+  it("a purge's object ledger is visible to its own org only", async () => {
+    const purge = "0190aa00-0000-7000-8000-0000000000a1";
+    await t.sql.query(
+      "INSERT INTO purges (id, org_id, scope, requester, status) VALUES ($1, $2, 'org', 'test', 'failed')",
+      [purge, a.orgId],
+    );
+    await t.sql.query("INSERT INTO purge_objects (purge_id, key_sha256) VALUES ($1, repeat('a', 64))", [
+      purge,
+    ]);
+    const ledger = (orgId: string) =>
+      withOrg(t.sql, orgId, async (tx) => (await tx.query("SELECT purge_id FROM purge_objects")).rows);
+    expect(await ledger(a.orgId)).toHaveLength(1);
+    expect(await ledger(b.orgId)).toEqual([]);
+    await expect(
+      withOrg(t.sql, b.orgId, (tx) =>
+        tx.query("INSERT INTO purge_objects (purge_id, key_sha256) VALUES ($1, repeat('b', 64))", [purge]),
+      ),
+    ).rejects.toMatchObject({ sqlState: "42501" });
+    await t.sql.query("DELETE FROM purge_objects WHERE purge_id = $1", [purge]);
+    await t.sql.query("DELETE FROM purges WHERE id = $1", [purge]);
   });
 
   it("an UPDATE with no org filter, scoped to org B, touches none of org A", async () => {

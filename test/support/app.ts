@@ -7,6 +7,7 @@ import { createPgliteSqlClient } from "../../src/adapters/pglite/sql-client.js";
 import { createPostgresChatMemory } from "../../src/adapters/postgres/chat-memory.js";
 import { createApp } from "../../src/app.js";
 import { createTokenCache } from "../../src/auth/token-cache.js";
+import type { BlobStore } from "../../src/blobs/ports.js";
 import { createLoadGuard } from "../../src/context/load-guard.js";
 import { createHotRowsCache } from "../../src/context/retrieve.js";
 import { createUsageRecorder } from "../../src/context/usage-recorder.js";
@@ -15,11 +16,12 @@ import { loadMigrations } from "../../src/db/migrations-fs.js";
 import type { SqlClient, SqlExecutor } from "../../src/db/ports.js";
 import { withOrg } from "../../src/db/tenant.js";
 import { createDirectiveCache } from "../../src/directives/cache.js";
-import { createLocalEmbedder } from "../../src/embedding/local.js";
+import { selectEmbedder } from "../../src/embedding/select.js";
 import { parseConfig } from "../../src/env.js";
 import { selectExtractor } from "../../src/extraction/select.js";
 import { createJobServices } from "../../src/job-services.js";
 import type { JobWorker } from "../../src/jobs/worker.js";
+import type { KeyValue } from "../../src/kv/ports.js";
 import type { Clock } from "../../src/lib/clock.js";
 import { createLogger } from "../../src/lib/logger.js";
 import { memoryConfigOf, selectJudge } from "../../src/memory/write/select.js";
@@ -63,11 +65,25 @@ export interface TestApp {
  */
 export async function createTestApp(
   env: Record<string, string> = {},
-  options: { database?: "pglite" | "postgres" } = {},
+  options: {
+    database?: "pglite" | "postgres";
+    /** The object store (default: one in-memory store shared with siblings). */
+    blobs?: BlobStore;
+    /** The key-value store (default: a fresh in-memory one per app). */
+    kv?: () => KeyValue;
+    /**
+     * The database client to use instead of a fresh database (migrated here; closed by
+     * close(), the database itself left to the caller): e.g. one reaching a real
+     * server through a fault-injecting proxy.
+     */
+    sql?: SqlClient;
+  } = {},
 ): Promise<TestApp> {
   let sql: SqlClient;
   let dropDatabase = async () => {};
-  if (options.database === "postgres") {
+  if (options.sql) {
+    sql = options.sql;
+  } else if (options.database === "postgres") {
     const fresh = await freshDatabase();
     sql = createPgSqlClient({ connectionString: fresh.url, max: 8 });
     dropDatabase = fresh.drop;
@@ -82,7 +98,7 @@ export async function createTestApp(
   });
   const boot = await bootstrap(sql, config.TOKEN_PEPPER ?? "");
   // One store for the app and its siblings, as a shared bucket would be.
-  const blobs = createMemoryBlobStore();
+  const blobs = options.blobs ?? createMemoryBlobStore();
   const build = (): TestApp => {
     const logs: string[] = [];
     const clock = testClock();
@@ -99,8 +115,9 @@ export async function createTestApp(
       usage: createUsageRecorder({ eventsIntervalMs: 0, countsIntervalMs: 0 }),
       loadGuard: createLoadGuard(config.CONTEXT_MAX_IN_FLIGHT),
       rateLimiter: createMemoryRateLimiter(),
-      kv: createMemoryKeyValue(),
-      embedder: createLocalEmbedder(),
+      kv: options.kv ? options.kv() : createMemoryKeyValue(),
+      // The embedding service when EMBEDDER_URL is set, as the Node runtime chooses.
+      embedder: selectEmbedder(config),
       judge: selectJudge(config),
       memoryConfig: memoryConfigOf(config),
       blobs,

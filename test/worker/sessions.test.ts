@@ -46,8 +46,24 @@ describe("sessions and jobs in workerd", () => {
     const done = await call(`${base}/complete`, json("POST"));
     expect(done.status).toBe(202);
     const { job_ids } = (await done.json()) as { job_ids: string[] };
-    expect(job_ids).toHaveLength(1);
-    expect(await settled(job_ids[0] ?? "")).toBe("succeeded");
+    // Extraction, then the transcript's archive (into the R2 binding).
+    expect(job_ids).toHaveLength(2);
+    for (const id of job_ids) expect(await settled(id)).toBe("succeeded");
+    // The archive, through the link Engram signs (R2 cannot pre-sign). The stored bytes go
+    // out gzipped once, as labelled: fetch decodes them to the NDJSON (sent re-compressed,
+    // it would hand back gzip bytes instead).
+    const archive = (await (await call(`${base}/archive`, json("GET"))).json()) as {
+      download_url: string;
+      message_count: number;
+    };
+    expect(archive.message_count).toBe(2);
+    const link = new URL(archive.download_url);
+    const download = await call(`${link.pathname}${link.search}`);
+    expect(download.status).toBe(200);
+    expect(download.headers.get("content-encoding")).toBe("gzip");
+    const text = await download.text();
+    expect(text.startsWith('{"format":"engram.session.v1"')).toBe(true);
+    expect(text.split("\n").filter(Boolean)).toHaveLength(3);
     const list = (await (
       await call(`/v1/agents/${agent.id}/memories?source=extracted`, json("GET"))
     ).json()) as { items: { content: string }[] };

@@ -6,12 +6,16 @@ export function createMemoryBlobStore(): BlobStore {
   return {
     async put(key, body, opts) {
       assertBlobKey(key);
-      objects.set(key, { body: body.slice(), contentType: opts.contentType });
+      objects.set(key, {
+        body: body.slice(),
+        contentType: opts.contentType,
+        ...(opts.contentEncoding ? { contentEncoding: opts.contentEncoding } : {}),
+      });
     },
     async get(key) {
       assertBlobKey(key);
       const b = objects.get(key);
-      return b ? { body: b.body.slice(), contentType: b.contentType } : null;
+      return b ? { ...b, body: b.body.slice() } : null;
     },
     async delete(key) {
       assertBlobKey(key);
@@ -27,6 +31,10 @@ export function createMemoryBlobStore(): BlobStore {
         }
       }
       return n;
+    },
+    async list(prefix) {
+      assertBlobPrefix(prefix);
+      return [...objects.keys()].filter((k) => k.startsWith(prefix)).sort();
     },
   };
 }

@@ -90,5 +90,18 @@ export function createMemoryKeyValue(clock: Clock = systemClock): KeyValue {
       for (const m of members) if (z.delete(m)) n++;
       return n;
     },
+    async scan(prefix, onPage) {
+      if (prefix.length === 0) throw new Error("key prefix must not be empty");
+      const found = [...data.keys()].filter((k) => k.startsWith(prefix) && live(k));
+      await onPage?.(found.length);
+      return found;
+    },
+    async deletePrefix(prefix, onPage) {
+      if (prefix.length === 0) throw new Error("key prefix must not be empty");
+      let n = 0;
+      for (const k of [...data.keys()]) if (k.startsWith(prefix) && live(k) && data.delete(k)) n++;
+      await onPage?.(n);
+      return n;
+    },
   };
 }

@@ -5,6 +5,8 @@ import {
   appendResult,
   INCR_LUA,
   LIST_APPEND_LUA,
+  prefixPattern,
+  SCAN_BATCH,
   topOf,
   ZADD_TRIM_LUA,
   ZREPLACE_LUA,
@@ -31,7 +33,26 @@ export function createRedisKeyValue(options: RedisKeyValueOptions): KeyValue & {
   });
   // Without a listener ioredis logs connection errors itself; commands still reject.
   redis.on("error", () => {});
-  const run = kvCall;
+  // Once connected, a lost connection fails commands at once instead of queueing them
+  // until a reconnect succeeds or gives up (a second and more per command): callers
+  // degrade or retry, and a Redis outage does not become a wait on every request.
+  let connected = false;
+  redis.on("ready", () => {
+    connected = true;
+  });
+  const down = () => connected && redis.status !== "ready";
+  const run = <T>(fn: () => Promise<T>): Promise<T> =>
+    down() ? kvCall(() => Promise.reject(new Error("redis connection lost"))) : kvCall(fn);
+  /** Walks SCAN MATCH over the prefix, handing every page (an empty one too) to `page`. */
+  const eachPage = async (prefix: string, page: (keys: string[]) => Promise<void>) => {
+    const match = prefixPattern(prefix);
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", match, "COUNT", SCAN_BATCH);
+      await page(keys);
+      cursor = next;
+    } while (cursor !== "0");
+  };
   return {
     get: (key) => run(() => redis.get(key)),
     set: (key, value, ttlSeconds) =>
@@ -66,6 +87,27 @@ export function createRedisKeyValue(options: RedisKeyValueOptions): KeyValue & {
     // Equal scores: Redis orders by member descending under REV; sort ties by member ascending.
     ztop: (key, count) => run(async () => topOf(await redis.zrange(key, 0, -1, "REV", "WITHSCORES"), count)),
     zrem: (key, members) => run(() => (members.length ? redis.zrem(key, ...members) : Promise.resolve(0))),
+    scan: (prefix, onPage) =>
+      run(async () => {
+        // SCAN may return a key more than once while the keyspace is rehashed.
+        const found = new Set<string>();
+        await eachPage(prefix, async (keys) => {
+          for (const k of keys) found.add(k);
+          await onPage?.(keys.length);
+        });
+        return [...found];
+      }),
+    deletePrefix: (prefix, onPage) =>
+      run(async () => {
+        let n = 0;
+        // UNLINK frees the memory off the main thread; a key seen twice counts once.
+        await eachPage(prefix, async (keys) => {
+          const deleted = keys.length > 0 ? await redis.unlink(...keys) : 0;
+          n += deleted;
+          await onPage?.(deleted);
+        });
+        return n;
+      }),
     close: async () => {
       redis.disconnect();
     },

@@ -5,6 +5,8 @@ import {
   appendResult,
   INCR_LUA,
   LIST_APPEND_LUA,
+  prefixPattern,
+  SCAN_BATCH,
   topOf,
   ZADD_TRIM_LUA,
   ZREPLACE_LUA,
@@ -32,6 +34,21 @@ export function createUpstashKeyValue(options: UpstashKeyValueOptions): KeyValue
     enableTelemetry: false,
   });
   const run = kvCall;
+  /** Walks SCAN MATCH over REST, handing every page (an empty one too) to `page`. */
+  const eachPage = async (prefix: string, page: (keys: string[]) => Promise<void>) => {
+    const match = prefixPattern(prefix);
+    let cursor = "0";
+    do {
+      // Raw reply (deserialisation is off): [cursor, keys], the cursor as a string.
+      const reply = (await redis.scan(cursor, { match, count: SCAN_BATCH })) as unknown as [
+        string | number,
+        string[],
+      ];
+      const keys = reply[1] ?? [];
+      await page(keys.map(String));
+      cursor = String(reply[0]);
+    } while (cursor !== "0");
+  };
   return {
     get: (key) => run(async () => (await redis.get<string>(key)) ?? null),
     set: (key, value, ttlSeconds) =>
@@ -66,5 +83,24 @@ export function createUpstashKeyValue(options: UpstashKeyValueOptions): KeyValue
         topOf((await redis.zrange<string[]>(key, 0, -1, { rev: true, withScores: true })).map(String), count),
       ),
     zrem: (key, members) => run(() => (members.length ? redis.zrem(key, ...members) : Promise.resolve(0))),
+    scan: (prefix, onPage) =>
+      run(async () => {
+        const found = new Set<string>();
+        await eachPage(prefix, async (keys) => {
+          for (const k of keys) found.add(k);
+          await onPage?.(keys.length);
+        });
+        return [...found];
+      }),
+    deletePrefix: (prefix, onPage) =>
+      run(async () => {
+        let n = 0;
+        await eachPage(prefix, async (keys) => {
+          const deleted = keys.length > 0 ? await redis.unlink(...keys) : 0;
+          n += deleted;
+          await onPage?.(deleted);
+        });
+        return n;
+      }),
   };
 }

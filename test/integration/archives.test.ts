@@ -1,0 +1,3 @@
+import { runArchivesSuite } from "./archives.suite.js";
+
+runArchivesSuite("pglite", "memory");

@@ -1,0 +1,3 @@
+import { runRetentionSuite } from "./retention.suite.js";
+
+runRetentionSuite("pglite");
