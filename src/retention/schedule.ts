@@ -1,3 +1,4 @@
+import { runEvery } from "../lib/every.js";
 import type { Logger } from "../lib/logger.js";
 import type { RetentionPolicy } from "./model.js";
 import type { RetentionDeps } from "./retention-steps.js";
@@ -13,19 +14,7 @@ export function scheduleRetentionSweep(
   policy: RetentionPolicy,
   everySeconds: number,
 ): () => void {
-  let busy = false;
-  const tick = async () => {
-    if (busy) return;
-    busy = true;
-    try {
-      await sweepRetention(deps, policy);
-    } catch (err) {
-      deps.logger.warn("retention sweep failed", { error: err instanceof Error ? err.name : "unknown" });
-    } finally {
-      busy = false;
-    }
-  };
-  const timer = setInterval(tick, everySeconds * 1000);
-  (timer as { unref?: () => void }).unref?.();
-  return () => clearInterval(timer);
+  return runEvery(everySeconds, deps.logger, "retention sweep", async () => {
+    await sweepRetention(deps, policy);
+  });
 }

@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
 import { kvCall } from "../../kv/errors.js";
 import type { KeyValue } from "../../kv/ports.js";
+import { prefixOperations } from "../../kv/prefix-operations.js";
 import {
   appendResult,
   INCR_LUA,
@@ -53,6 +54,7 @@ export function createRedisKeyValue(options: RedisKeyValueOptions): KeyValue & {
       cursor = next;
     } while (cursor !== "0");
   };
+  const prefixes = prefixOperations(eachPage, (keys) => redis.unlink(...keys));
   return {
     get: (key) => run(() => redis.get(key)),
     set: (key, value, ttlSeconds) =>
@@ -87,27 +89,8 @@ export function createRedisKeyValue(options: RedisKeyValueOptions): KeyValue & {
     // Equal scores: Redis orders by member descending under REV; sort ties by member ascending.
     ztop: (key, count) => run(async () => topOf(await redis.zrange(key, 0, -1, "REV", "WITHSCORES"), count)),
     zrem: (key, members) => run(() => (members.length ? redis.zrem(key, ...members) : Promise.resolve(0))),
-    scan: (prefix, onPage) =>
-      run(async () => {
-        // SCAN may return a key more than once while the keyspace is rehashed.
-        const found = new Set<string>();
-        await eachPage(prefix, async (keys) => {
-          for (const k of keys) found.add(k);
-          await onPage?.(keys.length);
-        });
-        return [...found];
-      }),
-    deletePrefix: (prefix, onPage) =>
-      run(async () => {
-        let n = 0;
-        // UNLINK frees the memory off the main thread; a key seen twice counts once.
-        await eachPage(prefix, async (keys) => {
-          const deleted = keys.length > 0 ? await redis.unlink(...keys) : 0;
-          n += deleted;
-          await onPage?.(deleted);
-        });
-        return n;
-      }),
+    scan: (prefix, onPage) => run(() => prefixes.scan(prefix, onPage)),
+    deletePrefix: (prefix, onPage) => run(() => prefixes.deletePrefix(prefix, onPage)),
     close: async () => {
       redis.disconnect();
     },

@@ -1,6 +1,7 @@
 import { Redis } from "@upstash/redis";
 import { kvCall } from "../../kv/errors.js";
 import type { KeyValue } from "../../kv/ports.js";
+import { prefixOperations } from "../../kv/prefix-operations.js";
 import {
   appendResult,
   INCR_LUA,
@@ -49,6 +50,7 @@ export function createUpstashKeyValue(options: UpstashKeyValueOptions): KeyValue
       cursor = String(reply[0]);
     } while (cursor !== "0");
   };
+  const prefixes = prefixOperations(eachPage, (keys) => redis.unlink(...keys));
   return {
     get: (key) => run(async () => (await redis.get<string>(key)) ?? null),
     set: (key, value, ttlSeconds) =>
@@ -83,24 +85,7 @@ export function createUpstashKeyValue(options: UpstashKeyValueOptions): KeyValue
         topOf((await redis.zrange<string[]>(key, 0, -1, { rev: true, withScores: true })).map(String), count),
       ),
     zrem: (key, members) => run(() => (members.length ? redis.zrem(key, ...members) : Promise.resolve(0))),
-    scan: (prefix, onPage) =>
-      run(async () => {
-        const found = new Set<string>();
-        await eachPage(prefix, async (keys) => {
-          for (const k of keys) found.add(k);
-          await onPage?.(keys.length);
-        });
-        return [...found];
-      }),
-    deletePrefix: (prefix, onPage) =>
-      run(async () => {
-        let n = 0;
-        await eachPage(prefix, async (keys) => {
-          const deleted = keys.length > 0 ? await redis.unlink(...keys) : 0;
-          n += deleted;
-          await onPage?.(deleted);
-        });
-        return n;
-      }),
+    scan: (prefix, onPage) => run(() => prefixes.scan(prefix, onPage)),
+    deletePrefix: (prefix, onPage) => run(() => prefixes.deletePrefix(prefix, onPage)),
   };
 }
