@@ -1,16 +1,8 @@
 import { describe, expect, it } from "vitest";
-import conversations from "../../test/fixtures/extraction/conversations.json" with { type: "json" };
 import { MEMORY_CATEGORIES } from "../memory/categories.js";
 import type { MessageRole } from "../memory/ports.js";
-import { scoreExtraction, sumScores } from "./evaluate.js";
 import type { ExtractedFact, Turn } from "./ports.js";
-import {
-  createRuleExtractor,
-  extractFacts,
-  HEDGED,
-  MAX_SENTENCES_PER_TURN,
-  STATED,
-} from "./rule-extractor.js";
+import { extractFacts, HEDGED, STATED } from "./rule-extractor.js";
 
 /** Facts of one user turn. */
 const say = (content: string): ExtractedFact[] => extractFacts([{ seq: 0, role: "user", content }]);
@@ -290,115 +282,6 @@ describe("rule-based extractor: sentences, clauses and pronouns", () => {
       expect(f.content.length).toBeGreaterThanOrEqual(5);
       expect(f.content.length).toBeLessThanOrEqual(1000);
       expect(MEMORY_CATEGORIES).toContain(f.category);
-    }
-  });
-});
-
-describe("rule-based extractor: the port", () => {
-  const session = turns(
-    ["user", "Hello! I'm vegan and I live in Oslo."],
-    ["assistant", "Nice to meet you!"],
-    ["user", "My brother Ola works at Equinor. He is a geologist."],
-  );
-
-  it("is named rules and is deterministic (X1)", async () => {
-    const extractor = createRuleExtractor();
-    expect(extractor.name).toBe("rules");
-    const a = await extractor.extract(session);
-    const b = await extractor.extract(session);
-    expect(a).toEqual(b);
-    expect(a.usage).toBeUndefined();
-  });
-
-  it("names the seq of the turn each fact comes from (X2)", async () => {
-    const shifted = session.map((t) => ({ ...t, seq: t.seq + 40 }));
-    const { facts } = await createRuleExtractor().extract(shifted);
-    expect(facts.map((f) => f.turn)).toEqual([40, 40, 42, 42, 42]);
-    expect(facts.map((f) => f.content)).toEqual([
-      "The user is vegan.",
-      "The user lives in Oslo.",
-      "The user's brother is named Ola.",
-      "The user's brother Ola works at Equinor.",
-      "The user's brother Ola is a geologist.",
-    ]);
-  });
-});
-
-describe("rule-based extractor: linear time on adversarial turns", () => {
-  const cases: [string, string][] = [
-    ["'I like ' repeated", "I like ".repeat(5000).slice(0, 32_000)],
-    ["'a.' × 16,000", "a.".repeat(16_000)],
-    ["a newline flood", "\n".repeat(32_000)],
-    ["a comma run", `I am ${",".repeat(31_990)}`],
-    ["one sentence repeated", "I like cheese. ".repeat(2200).slice(0, 32_000)],
-    [
-      "distinct sentences",
-      Array.from({ length: 3000 }, (_, i) => `I need thing ${i}.`)
-        .join(" ")
-        .slice(0, 32_000),
-    ],
-    [
-      "pronouns and relations",
-      "My sister Anna is vegan and she lives in Lyon. ".repeat(700).slice(0, 32_000),
-    ],
-    ["one 32,000-character word", `I am ${"a".repeat(31_995)}`],
-  ];
-
-  it.each(cases)("processes %s (32,000 chars) in well under 100 ms", (_, content) => {
-    expect(content.length).toBeGreaterThanOrEqual(31_000);
-    const input = [{ seq: 0, role: "user" as const, content }];
-    extractFacts(input);
-    const started = performance.now();
-    const facts = extractFacts(input);
-    expect(performance.now() - started).toBeLessThan(100);
-    expect(facts.length).toBeLessThanOrEqual(10);
-  });
-
-  it("parses at most MAX_SENTENCES_PER_TURN distinct sentences of a turn", () => {
-    const filler = Array.from({ length: MAX_SENTENCES_PER_TURN }, (_, i) => `Line ${i} of the log.`).join(
-      " ",
-    );
-    expect(say(`${filler} I live in Oslo.`)).toEqual([]);
-    expect(say(`I live in Oslo. ${filler}`)).toHaveLength(1);
-  });
-});
-
-interface Labelled {
-  id: string;
-  turns: { role: MessageRole; content: string }[];
-  expected: { content: string; category: string }[];
-}
-
-describe("rule-based extractor: the labelled conversations", () => {
-  // Measured 0.937 / 0.835 (docs/measurements.md); the floors sit well below both.
-  const PRECISION_FLOOR = 0.84;
-  const RECALL_FLOOR = 0.7;
-
-  it("reaches the precision and recall floors on test/fixtures/extraction/conversations.json", () => {
-    const set = conversations as Labelled[];
-    expect(set.length).toBeGreaterThanOrEqual(40);
-    const scores = set.map((c) => {
-      const facts = extractFacts(c.turns.map((t, seq) => ({ seq, role: t.role, content: t.content })));
-      return scoreExtraction(c.expected, facts);
-    });
-    const total = sumScores(scores);
-    const expected = set.reduce((n, c) => n + c.expected.length, 0);
-    console.info(
-      `rule-based extraction on ${set.length} conversations (${expected} expected facts): ` +
-        `precision ${total.precision.toFixed(3)}, recall ${total.recall.toFixed(3)}, ` +
-        `category accuracy ${total.categoryAccuracy.toFixed(3)} ` +
-        `(tp ${total.truePositives}, fp ${total.falsePositives}, fn ${total.falseNegatives})`,
-    );
-    expect(total.precision).toBeGreaterThanOrEqual(PRECISION_FLOOR);
-    expect(total.recall).toBeGreaterThanOrEqual(RECALL_FLOOR);
-  });
-
-  it("has well-formed labels", () => {
-    for (const c of conversations as Labelled[]) {
-      expect(c.turns.length, c.id).toBeGreaterThanOrEqual(4);
-      expect(c.turns.length, c.id).toBeLessThanOrEqual(14);
-      expect(new Set(c.turns.map((t) => t.role)).size, c.id).toBeGreaterThanOrEqual(2);
-      for (const e of c.expected) expect(MEMORY_CATEGORIES as readonly string[], c.id).toContain(e.category);
     }
   });
 });
