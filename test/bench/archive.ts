@@ -1,7 +1,6 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createApp } from "../../src/app.js";
 import { readArchiveObject } from "../../src/archives/archive-object.js";
 import { migrate } from "../../src/db/migrate.js";
 import { loadMigrations } from "../../src/db/migrations-fs.js";
@@ -13,11 +12,11 @@ import { createJobWorker } from "../../src/jobs/worker.js";
 import { uuidv7 } from "../../src/lib/ids.js";
 import { createLogger } from "../../src/lib/logger.js";
 import { createNodeRuntime, type NodeRuntime } from "../../src/node-services.js";
-import { bootstrap } from "../../src/orgs/bootstrap.js";
 import { freshDatabase, realPostgresAvailable } from "../support/real-postgres.js";
 import { startS3Server } from "../support/s3-server.js";
 import { seededRandom } from "../support/seeded-random.js";
 import { seedTenant } from "../support/tenant.js";
+import { embeddedCaller } from "./embedded-caller.js";
 
 // npm run bench:archive — the session.archive job's throughput (sessions/s, MB/s) for
 // SESSIONS sessions of TURNS turns, on the embedded default (PGlite on its thread, files
@@ -171,18 +170,7 @@ async function throughput(runtime: NodeRuntime, name: string) {
 
 /** Time from `complete` until its archive job has succeeded, on the embedded default. */
 async function completeToArchived(runtime: NodeRuntime) {
-  const { services } = runtime;
-  const boot = await bootstrap(services.sql, services.pepper);
-  runtime.jobWorker.start();
-  const app = createApp(() => services);
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await app.request(path, {
-      method,
-      headers: { authorization: `Bearer ${boot.mintedToken}`, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return (await res.json()) as Record<string, unknown>;
-  };
+  const call = await embeddedCaller(runtime);
   const agent = (await call("POST", "/v1/agents", { name: "bench", slug: "bench" })).id as string;
   const rand = seededRandom(7);
   const times: number[] = [];

@@ -5,7 +5,6 @@ import { createMemoryKeyValue } from "../../src/adapters/in-memory/key-value.js"
 import { createPgSqlClient } from "../../src/adapters/pg/sql-client.js";
 import { openPglite } from "../../src/adapters/pglite/open.js";
 import { createPgliteSqlClient } from "../../src/adapters/pglite/sql-client.js";
-import { createApp } from "../../src/app.js";
 import { migrate } from "../../src/db/migrate.js";
 import { loadMigrations } from "../../src/db/migrations-fs.js";
 import type { SqlClient } from "../../src/db/ports.js";
@@ -25,9 +24,9 @@ import { DEFAULT_MEMORY_CONFIG } from "../../src/memory/config.js";
 import { addMemory } from "../../src/memory/write/add-memory.js";
 import { createHeuristicJudge } from "../../src/memory/write/heuristic-judge.js";
 import { createNodeRuntime } from "../../src/node-services.js";
-import { bootstrap } from "../../src/orgs/bootstrap.js";
 import { freshDatabase, realPostgresAvailable } from "../support/real-postgres.js";
 import { seedTenant } from "../support/tenant.js";
+import { embeddedCaller } from "./embedded-caller.js";
 
 // npm run bench:extraction — the memory loop's figures (docs/measurements.md):
 // rule-based extraction throughput and quality (on the set the rules were tuned
@@ -162,17 +161,7 @@ async function completeToVisible() {
   const runtime = await createNodeRuntime(config, createLogger("error"));
   const { services } = runtime;
   await migrate(services.sql, await loadMigrations());
-  const boot = await bootstrap(services.sql, services.pepper);
-  runtime.jobWorker.start();
-  const app = createApp(() => services);
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await app.request(path, {
-      method,
-      headers: { authorization: `Bearer ${boot.mintedToken}`, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return (await res.json()) as Record<string, unknown>;
-  };
+  const call = await embeddedCaller(runtime);
   const agent = (await call("POST", "/v1/agents", { name: "bench", slug: "bench" })).id as string;
   const times: number[] = [];
   const sessions = tenTurnSessions();

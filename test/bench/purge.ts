@@ -23,14 +23,7 @@ if (!(await realPostgresAvailable())) {
 }
 
 const s3 = await startS3Server();
-const blobs = createS3BlobStore({
-  bucket: s3.bucket,
-  endpoint: s3.endpoint,
-  region: s3.region,
-  accessKeyId: s3.accessKeyId,
-  secretAccessKey: s3.secretAccessKey,
-  forcePathStyle: true,
-});
+const blobs = createS3BlobStore({ ...s3, forcePathStyle: true });
 const kv = createRedisKeyValue({ url: REDIS_URL });
 const t = await createTestApp({ LOG_LEVEL: "warn" }, { database: "postgres", blobs, kv: () => kv });
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;

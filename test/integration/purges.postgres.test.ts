@@ -14,14 +14,7 @@ if (process.env.CI || (await realPostgresAvailable())) {
     const kv = createRedisKeyValue({ url: REDIS_URL });
     const raw = new Redis(REDIS_URL);
     return {
-      blobs: createS3BlobStore({
-        bucket: s3.bucket,
-        endpoint: s3.endpoint,
-        region: s3.region,
-        accessKeyId: s3.accessKeyId,
-        secretAccessKey: s3.secretAccessKey,
-        forcePathStyle: true,
-      }),
+      blobs: createS3BlobStore({ ...s3, forcePathStyle: true }),
       kv,
       down: () => s3.failNext(1_000_000, 503),
       up: () => s3.failNext(0, 503),

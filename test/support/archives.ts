@@ -63,14 +63,7 @@ export async function archiveStore(
   if (kind === "memory")
     return { store: switchable(createMemoryBlobStore()), s3: null, stop: async () => {} };
   const s3 = await startS3Server();
-  const inner = createS3BlobStore({
-    bucket: s3.bucket,
-    endpoint: s3.endpoint,
-    region: s3.region,
-    accessKeyId: s3.accessKeyId,
-    secretAccessKey: s3.secretAccessKey,
-    forcePathStyle: true,
-  });
+  const inner = createS3BlobStore({ ...s3, forcePathStyle: true });
   return { store: switchable(inner), s3, stop: () => s3.stop() };
 }
 
