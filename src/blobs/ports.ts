@@ -72,3 +72,20 @@ export function assertBlobPrefix(prefix: string): void {
   if (!prefix.endsWith("/")) throw new Error("invalid blob prefix");
   assertBlobKey(prefix.slice(0, -1));
 }
+
+/**
+ * `list` over a store's listing pages (B6): every key, `onPage` awaited after each page,
+ * sorted — keys are ASCII, so this is the byte order S3 and R2 list in anyway, kept
+ * whatever order a compatible server answers in.
+ */
+export async function collectListing(
+  pages: AsyncIterable<string[]>,
+  onPage?: () => Promise<void>,
+): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const page of pages) {
+    keys.push(...page);
+    await onPage?.();
+  }
+  return keys.sort();
+}

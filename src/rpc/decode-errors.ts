@@ -18,8 +18,11 @@ export function withDecodeErrorsAsInvalidArgument(handler: UniversalHandler): Un
     }
     if (res.status === 200 && type.startsWith("application/grpc") && res.body) {
       // A rewritten trailer frame is a byte shorter: the length, if declared, no longer holds.
-      const header = new Headers(res.header);
-      header.delete("content-length");
+      let header = res.header;
+      if (header?.has("content-length")) {
+        header = new Headers(header);
+        header.delete("content-length");
+      }
       return { ...res, header, body: grpcBody(res, res.body, type.startsWith("application/grpc-web")) };
     }
     return res;

@@ -1,4 +1,4 @@
-import { assertBlobKey, assertBlobPrefix, type BlobStore } from "../../blobs/ports.js";
+import { assertBlobKey, assertBlobPrefix, type BlobStore, collectListing } from "../../blobs/ports.js";
 
 /** The part of an R2 bucket binding this adapter uses (Workers' `R2Bucket` satisfies it). */
 export interface R2BucketLike {
@@ -68,12 +68,7 @@ export function createR2BlobStore(bucket: R2BucketLike, { pageSize = 1000 } = {}
     },
     async list(prefix, onPage) {
       assertBlobPrefix(prefix);
-      const keys: string[] = [];
-      for await (const page of listPages(prefix)) {
-        keys.push(...page);
-        await onPage?.();
-      }
-      return keys.sort();
+      return collectListing(listPages(prefix), onPage);
     },
   };
 }

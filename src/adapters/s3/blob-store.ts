@@ -7,7 +7,7 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { assertBlobKey, assertBlobPrefix, type BlobStore } from "../../blobs/ports.js";
+import { assertBlobKey, assertBlobPrefix, type BlobStore, collectListing } from "../../blobs/ports.js";
 import { mapS3Error } from "./errors.js";
 
 /** Where the bucket is and how to reach it (from S3_* configuration). */
@@ -175,14 +175,7 @@ export function createS3BlobStore(opts: S3BlobStoreOptions): BlobStore {
 
     async list(prefix, onPage) {
       assertBlobPrefix(prefix);
-      const keys: string[] = [];
-      for await (const page of listPages(prefix)) {
-        keys.push(...page);
-        await onPage?.();
-      }
-      // Keys are ASCII, so S3's byte order is already this order; sorting keeps the
-      // port's promise whatever order a compatible server lists in.
-      return keys.sort();
+      return collectListing(listPages(prefix), onPage);
     },
 
     async presignGet(key, expiresInSeconds) {
